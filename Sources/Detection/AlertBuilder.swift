@@ -1,0 +1,171 @@
+import EQL
+import Events
+import Foundation
+
+/// An alert ready to publish: its document, its deterministic id and the message key.
+public struct Alert: Sendable {
+    public var id: String
+    /// The join key values joined with `|`, used as the Kafka message key so that alerts of one entity stay in order.
+    public var key: String
+    public var ruleID: String
+    public var document: JSONValue
+
+    public var json: String { document.serialized() }
+}
+
+/// Builds Elastic Security-shaped alert documents from completed sequences.
+public enum AlertBuilder {
+    /// Returns the alert id: a hash of the rule id and the log coordinates of the matched events, so the same
+    /// sequence read again after a restart gets the same id.
+    public static func alertID(ruleID: String, events: [StoredEvent]) -> String {
+        let coordinates = events.map { $0.coordinates.description }.joined(separator: ",")
+        return SHA256.uuid("\(ruleID)|\(coordinates)")
+    }
+
+    /// Builds the alert for `match` of `rule`, detected at `detectionTime` (nanoseconds since the epoch).
+    public static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64) -> Alert {
+        let rule = compiled.rule
+        let id = alertID(ruleID: rule.ruleID, events: match.events)
+        let sources = match.events.map { event -> JSONValue in
+            (try? JSONValue.parse(Data(event.raw))) ?? .object([])
+        }
+        var shared = intersection(of: sources)
+        if case .object(let members) = shared {
+            shared = .object(members.filter { $0.0 != "@timestamp" && $0.0 != "event" })
+        }
+        let ancestors = match.events.map { event -> JSONValue in
+            .object([
+                ("id", .string(event.coordinates.description)),
+                ("type", .string("event")),
+                ("index", .string(event.coordinates.topic)),
+                ("depth", .integer(0)),
+                ("partition", .integer(Int64(event.coordinates.partition))),
+                ("offset", .integer(event.coordinates.offset)),
+            ])
+        }
+        let matched = zip(match.events, sources).map { event, source -> JSONValue in
+            .object([
+                ("topic", .string(event.coordinates.topic)),
+                ("partition", .integer(Int64(event.coordinates.partition))),
+                ("offset", .integer(event.coordinates.offset)),
+                ("event", source),
+            ])
+        }
+        var members: [(String, JSONValue)] = [
+            ("@timestamp", .string(Timestamp.format(detectionTime))),
+            ("event.kind", .string("signal")),
+            ("kibana.alert.uuid", .string(id)),
+            ("kibana.alert.rule.name", .string(rule.name)),
+            ("kibana.alert.rule.rule_id", .string(rule.ruleID)),
+            ("kibana.alert.rule.uuid", .string(rule.id ?? rule.ruleID)),
+            ("kibana.alert.rule.version", .integer(rule.version)),
+            ("kibana.alert.rule.type", .string(rule.type)),
+            ("kibana.alert.rule.description", .string(rule.description)),
+            ("kibana.alert.rule.severity", .string(rule.severity)),
+            ("kibana.alert.rule.risk_score", .integer(rule.riskScore)),
+            ("kibana.alert.rule.tags", .array(rule.tags.map { .string($0) })),
+            ("kibana.alert.rule.threat", rule.threat),
+            ("kibana.alert.rule.references", .array(rule.references.map { .string($0) })),
+            ("kibana.alert.rule.from", .string(rule.from)),
+            ("kibana.alert.rule.interval", .string(rule.interval)),
+            ("kibana.alert.rule.query", .string(rule.query)),
+            ("kibana.alert.severity", .string(rule.severity)),
+            ("kibana.alert.risk_score", .integer(rule.riskScore)),
+            ("kibana.alert.reason", .string(reason(rule: rule, sources: sources))),
+            ("kibana.alert.original_time", .string(Timestamp.format(match.events[0].time))),
+            ("kibana.alert.group.id", .string(SHA256.uuid("group|\(id)"))),
+            ("kibana.alert.ancestors", .array(ancestors)),
+            ("kibana.alert.workflow_status", .string("open")),
+            ("kibana.alert.status", .string("active")),
+            ("kibana.alert.depth", .integer(1)),
+        ]
+        if case .object(let sharedMembers) = shared {
+            members.append(contentsOf: sharedMembers)
+        }
+        // The join key fields always appear, even where the events spell them differently (nested or dotted keys).
+        let keyFields = compiled.stages[0].keys
+        for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
+            members.append((field.name, JSONValue(eql: value)))
+        }
+        members.append(("eqlstream.events", .array(matched)))
+        let key = match.key.map(keyText).joined(separator: "|")
+        return Alert(id: id, key: key, ruleID: rule.ruleID, document: .object(members))
+    }
+
+    private static func lookup(_ document: JSONValue, path: String) -> JSONValue? {
+        var current: JSONValue? = document
+        for part in path.split(separator: ".") { current = current?[String(part)] }
+        return current
+    }
+
+    /// The members that every document has with equal values, recursively; Elastic's sequence alert carries the
+    /// same intersection of its building blocks.
+    static func intersection(of documents: [JSONValue]) -> JSONValue {
+        guard var result = documents.first else { return .object([]) }
+        for document in documents.dropFirst() {
+            result = intersect(result, document) ?? .object([])
+        }
+        return result
+    }
+
+    private static func intersect(_ lhs: JSONValue, _ rhs: JSONValue) -> JSONValue? {
+        guard case .object(let left) = lhs, case .object = rhs else {
+            return lhs == rhs ? lhs : nil
+        }
+        var members: [(String, JSONValue)] = []
+        for (key, value) in left {
+            guard let other = rhs[key], let common = intersect(value, other) else { continue }
+            if case .object(let inner) = common, inner.isEmpty { continue }
+            members.append((key, common))
+        }
+        return .object(members)
+    }
+
+    /// Writes a reason in the form Kibana gives EQL alerts.
+    static func reason(rule: Rule, sources: [JSONValue]) -> String {
+        func field(_ path: String) -> String? {
+            for source in sources.reversed() {
+                var current: JSONValue? = source
+                for part in path.split(separator: ".") { current = current?[String(part)] }
+                if let text = current?.stringValue { return text }
+                if let dotted = source[path]?.stringValue { return dotted }
+            }
+            return nil
+        }
+        var category = "event"
+        if let last = sources.last, let value = last["event"]?["category"] {
+            category = value.stringValue ?? value.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? category
+        }
+        var text = "\(category) event"
+        if let process = field("process.name") { text += " with process \(process)," }
+        if let destination = field("destination.ip") { text += " destination \(destination)," }
+        if let user = field("user.name") { text += " by \(user)" }
+        if let host = field("host.name") { text += " on \(host)" }
+        return text + " created \(rule.severity) alert \(rule.name)."
+    }
+
+    private static func keyText(_ value: EQLValue) -> String {
+        switch value {
+        case .null: return ""
+        case .bool(let flag): return flag ? "true" : "false"
+        case .integer(let number): return String(number)
+        case .double(let number): return String(number)
+        case .string(let text): return text
+        case .array(let items): return items.map(keyText).joined(separator: ",")
+        }
+    }
+}
+
+extension JSONValue {
+    /// Converts an EQL field value to JSON.
+    public init(eql value: EQLValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .integer(let number): self = .integer(number)
+        case .double(let number): self = .double(number)
+        case .string(let text): self = .string(text)
+        case .array(let items): self = .array(items.map { JSONValue(eql: $0) })
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import EQL
+import Foundation
+
+/// Reads Kibana detection rules from a JSON file (one rule object, or an export with one object per line) or from
+/// every `.json` and `.ndjson` file in a folder.
+public enum RuleLoader {
+    /// Loads every rule under `path`, in file-name order.
+    ///
+    /// - Throws: ``RuleLoadError`` for a missing path, unreadable file, invalid JSON or a rule without the fields the
+    ///   engine needs. Nothing is loaded when any file fails, so a broken file is never half-applied.
+    public static func load(path: String) throws -> [Rule] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RuleLoadError(file: path, "no such file or folder; set rules.path to a rule file or a folder of them")
+        }
+        var files: [String] = []
+        if isDirectory.boolValue {
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            files = names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".ndjson") }.map { path + "/" + $0 }
+            guard !files.isEmpty else {
+                throw RuleLoadError(file: path, "the folder has no .json or .ndjson rule files")
+            }
+        } else {
+            files = [path]
+        }
+        var rules: [Rule] = []
+        for file in files {
+            rules.append(contentsOf: try loadFile(file))
+        }
+        var seen: [String: String] = [:]
+        for rule in rules {
+            if let first = seen[rule.ruleID] {
+                throw RuleLoadError(file: rule.source, "rule_id \(rule.ruleID) is already defined in \(first); each rule_id must be unique")
+            }
+            seen[rule.ruleID] = rule.source
+        }
+        return rules
+    }
+
+    /// Loads the rules in one JSON file.
+    public static func loadFile(_ file: String) throws -> [Rule] {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RuleLoadError(file: file, "cannot read the file")
+        }
+        if let whole = try? JSONValue.parse(data), case .object = whole {
+            return [try rule(from: whole, source: file, line: nil)]
+        }
+        // A Kibana export: one rule object per line, then a summary line without a query.
+        var rules: [Rule] = []
+        let text = String(decoding: data, as: UTF8.self)
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            let value: JSONValue
+            do {
+                value = try JSONValue.parse(Data(trimmed.utf8))
+            } catch {
+                throw RuleLoadError(file: file, line: index + 1, "invalid JSON; a rule file holds one JSON object or one object per line")
+            }
+            if value["exported_count"] != nil || value["exportedCount"] != nil { continue }
+            rules.append(try rule(from: value, source: file, line: index + 1))
+        }
+        return rules
+    }
+
+    /// Builds a rule from a Kibana rule object.
+    public static func rule(from object: JSONValue, source: String, line: Int?) throws -> Rule {
+        func fail(_ message: String) -> RuleLoadError {
+            RuleLoadError(file: source, line: line, message)
+        }
+        guard case .object = object else { throw fail("expected a JSON object for the rule") }
+        func string(_ key: String) throws -> String? {
+            guard let value = object[key] else { return nil }
+            guard let text = value.stringValue else { throw fail("\"\(key)\" must be a string") }
+            return text
+        }
+        func strings(_ key: String) throws -> [String] {
+            guard let value = object[key] else { return [] }
+            guard let items = value.arrayValue else { throw fail("\"\(key)\" must be an array of strings") }
+            return try items.map {
+                guard let text = $0.stringValue else { throw fail("\"\(key)\" must be an array of strings") }
+                return text
+            }
+        }
+        guard let ruleID = try string("rule_id") else { throw fail("the rule has no \"rule_id\"") }
+        guard let query = try string("query") else { throw fail("rule \(ruleID) has no \"query\"") }
+        let type = try string("type") ?? "eql"
+        guard type == "eql" else {
+            throw fail("rule \(ruleID) has type \"\(type)\"; only EQL rules (\"type\": \"eql\") can run here")
+        }
+        let language = try string("language") ?? "eql"
+        guard language == "eql" else {
+            throw fail("rule \(ruleID) has language \"\(language)\"; only \"eql\" is supported")
+        }
+        let riskScore = object["risk_score"]?.integerValue ?? 21
+        return Rule(
+            ruleID: ruleID,
+            id: try string("id"),
+            name: try string("name") ?? ruleID,
+            description: try string("description") ?? "",
+            type: type,
+            language: language,
+            query: query,
+            severity: try string("severity") ?? "low",
+            riskScore: riskScore,
+            version: object["version"]?.integerValue ?? 1,
+            tags: try strings("tags"),
+            references: try strings("references"),
+            threat: object["threat"] ?? .array([]),
+            from: try string("from") ?? "now-6m",
+            interval: try string("interval") ?? "5m",
+            timestampOverride: try string("timestamp_override"),
+            tiebreakerField: try string("tiebreaker_field"),
+            eventCategoryOverride: try string("event_category_override"),
+            source: source
+        )
+    }
+}

@@ -1,0 +1,198 @@
+import Detection
+import EQL
+import Foundation
+import Telemetry
+
+/// Settings of `eqlstream run`, read from a properties file, then environment variables, then `--set` options.
+///
+/// Keys under `kafka.` go to librdkafka unchanged (without the prefix) for both the consumer and the producer;
+/// `kafka.consumer.` and `kafka.producer.` keys go to one of them only.
+public struct Configuration: Sendable {
+    public var inputTopics: [String] = ["endpoint-events"]
+    public var outputTopic = "eqlstream-alerts"
+    public var rulesPath = "config/rules"
+    /// `nil` means the rules' own slack: the largest lookback minus interval among the loaded rules.
+    public var allowedLateness: Duration?
+    public var defaultWindow: Duration = .seconds(540)
+    public var maxHeldEvents = 100_000
+    public var idleTimeout: Duration = .seconds(30)
+    public var commitInterval: Duration = .milliseconds(500)
+    public var maxMessageBytes = 1_048_576
+    public var shutdownTimeout: Duration = .seconds(30)
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .logfmt
+    /// Sample events per second that the embedded broker's generator produces.
+    public var embeddedRate = 200
+    public var embeddedPartitions = 4
+    public var kafkaCommon: [(String, String)] = []
+    public var kafkaConsumer: [(String, String)] = []
+    public var kafkaProducer: [(String, String)] = []
+
+    public init() {}
+
+    /// Whether no broker is configured, so `run` starts the embedded one.
+    public var isEmbedded: Bool {
+        !(kafkaCommon + kafkaConsumer).contains { $0.0 == "bootstrap.servers" || $0.0 == "metadata.broker.list" }
+    }
+
+    /// The librdkafka properties for the consumer.
+    public var consumerProperties: [(String, String)] {
+        var properties: [(String, String)] = [("group.id", "eqlstream")]
+        properties += kafkaCommon.filter { !Self.producerOnlyKeys.contains($0.0) }
+        properties += kafkaConsumer
+        return properties
+    }
+
+    /// The librdkafka properties for the alert producer.
+    public var producerProperties: [(String, String)] {
+        kafkaCommon.filter { key, _ in !Self.consumerOnlyKeys.contains(key) && !key.hasPrefix("fetch.") && !key.hasPrefix("queued.") }
+            + kafkaProducer
+    }
+
+    static let consumerOnlyKeys: Set<String> = [
+        "group.id", "group.instance.id", "auto.offset.reset", "session.timeout.ms", "heartbeat.interval.ms",
+        "partition.assignment.strategy", "max.poll.interval.ms", "enable.auto.commit", "enable.auto.offset.store",
+        "auto.commit.interval.ms", "isolation.level", "enable.partition.eof", "check.crcs", "group.protocol.type",
+        "coordinator.query.interval.ms", "max.partition.fetch.bytes",
+    ]
+    static let producerOnlyKeys: Set<String> = [
+        "linger.ms", "queue.buffering.max.ms", "enable.idempotence", "acks", "request.required.acks",
+        "compression.codec", "compression.type", "message.timeout.ms", "delivery.timeout.ms", "batch.size",
+        "batch.num.messages", "queue.buffering.max.messages", "queue.buffering.max.kbytes", "retries",
+        "message.send.max.retries", "transactional.id", "partitioner",
+    ]
+
+    /// Every key the service reads besides `kafka.*`, with its meaning, for help and error messages.
+    public static let keys: [(key: String, help: String)] = [
+        ("input.topics", "comma-separated input topics, co-partitioned and keyed by process.entity_id (default endpoint-events)"),
+        ("output.topic", "topic the alerts are produced to (default eqlstream-alerts)"),
+        ("rules.path", "rule file, or folder of .json/.ndjson Kibana rule files (default config/rules)"),
+        ("detection.allowed.lateness", "how late an event may arrive and still match, e.g. 4m; default: the rules' lookback minus interval"),
+        ("detection.default.window", "sequence window for rules with neither maxspan nor lookback (default 9m)"),
+        ("detection.max.held.events", "cap on events held for sequences per partition; the oldest are evicted (default 100000)"),
+        ("detection.idle.timeout", "wall-clock time after which an idle partition expires its state anyway (default 30s)"),
+        ("commit.interval", "how often offsets and checkpoints are committed (default 500ms)"),
+        ("input.max.message.bytes", "larger messages are rejected as oversized (default 1048576)"),
+        ("shutdown.timeout", "how long shutdown may take to flush alerts and commit (default 30s)"),
+        ("log.level", "trace, debug, info, notice, warning, error or critical (default info)"),
+        ("log.format", "logfmt or json (default logfmt)"),
+        ("embedded.rate", "sample events per second when no broker is configured (default 200)"),
+        ("embedded.partitions", "partitions of the embedded broker's topics (default 4)"),
+    ]
+
+    /// Applies one key. Throws for unknown keys and invalid values, naming both.
+    public mutating func apply(key: String, value: String, source: String) throws {
+        func fail(_ expected: String) -> ConfigurationError {
+            ConfigurationError("\(source): invalid value \"\(value)\" for \(key); expected \(expected)")
+        }
+        func duration() throws -> Duration {
+            guard let parsed = TimeSpan.parse(value) else { throw fail("a duration such as 500ms, 30s, 4m or 1h") }
+            return parsed
+        }
+        func positive() throws -> Int {
+            guard let number = Int(value), number > 0 else { throw fail("a positive whole number") }
+            return number
+        }
+        switch key {
+        case "input.topics":
+            let topics = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !topics.isEmpty else { throw fail("one or more topic names separated by commas") }
+            inputTopics = topics
+        case "output.topic":
+            guard !value.isEmpty else { throw fail("a topic name") }
+            outputTopic = value
+        case "rules.path": rulesPath = value
+        case "detection.allowed.lateness": allowedLateness = value == "auto" ? nil : try duration()
+        case "detection.default.window": defaultWindow = try duration()
+        case "detection.max.held.events": maxHeldEvents = try positive()
+        case "detection.idle.timeout": idleTimeout = try duration()
+        case "commit.interval": commitInterval = try duration()
+        case "input.max.message.bytes": maxMessageBytes = try positive()
+        case "shutdown.timeout": shutdownTimeout = try duration()
+        case "log.level":
+            guard let level = LogLevel(name: value) else { throw fail(LogLevel.allCases.map(\.name).joined(separator: ", ")) }
+            logLevel = level
+        case "log.format":
+            guard let format = LogFormat(rawValue: value) else { throw fail("logfmt or json") }
+            logFormat = format
+        case "embedded.rate": embeddedRate = try positive()
+        case "embedded.partitions": embeddedPartitions = try positive()
+        case _ where key.hasPrefix("kafka.consumer."):
+            kafkaConsumer.append((String(key.dropFirst("kafka.consumer.".count)), value))
+        case _ where key.hasPrefix("kafka.producer."):
+            kafkaProducer.append((String(key.dropFirst("kafka.producer.".count)), value))
+        case _ where key.hasPrefix("kafka."):
+            kafkaCommon.append((String(key.dropFirst("kafka.".count)), value))
+        default:
+            var message = "\(source): unknown configuration key \"\(key)\""
+            if let suggestion = Self.closestKey(to: key) { message += ". Did you mean \"\(suggestion)\"?" }
+            message += " librdkafka properties take the prefix kafka., for example kafka.bootstrap.servers."
+            throw ConfigurationError(message)
+        }
+    }
+
+    /// Loads a properties file, then `EQLSTREAM_*` environment variables, then `overrides` (from `--set`).
+    ///
+    /// An environment variable names a key in upper case with `_` for `.` and `__` for `_`:
+    /// `EQLSTREAM_KAFKA_BOOTSTRAP_SERVERS` sets `kafka.bootstrap.servers`.
+    public static func load(file: String?, environment: [String: String], overrides: [String]) throws -> Configuration {
+        var configuration = Configuration()
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigurationError("cannot read the configuration file \(file); check the path given to --config")
+            }
+            for entry in try PropertiesParser.parse(String(decoding: data, as: UTF8.self), source: file) {
+                try configuration.apply(key: entry.key, value: entry.value, source: "\(file):\(entry.line)")
+            }
+        }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("EQLSTREAM_") {
+            let key = Self.key(fromEnvironmentName: String(name.dropFirst("EQLSTREAM_".count)))
+            try configuration.apply(key: key, value: value, source: "environment variable \(name)")
+        }
+        for item in overrides {
+            guard let separator = item.firstIndex(of: "=") else {
+                throw ConfigurationError("--set \(item): expected key=value")
+            }
+            try configuration.apply(
+                key: String(item[..<separator]), value: String(item[item.index(after: separator)...]), source: "--set")
+        }
+        return configuration
+    }
+
+    static func key(fromEnvironmentName name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "__", with: "\u{0}").replacingOccurrences(of: "_", with: ".")
+            .replacingOccurrences(of: "\u{0}", with: "_")
+    }
+
+    static func closestKey(to key: String) -> String? {
+        let candidates = keys.map(\.key)
+        let scored = candidates.map { ($0, editDistance($0, key)) }.min { $0.1 < $1.1 }
+        guard let (best, distance) = scored, distance <= max(2, key.count / 4) else { return nil }
+        return best
+    }
+
+    static func editDistance(_ lhs: String, _ rhs: String) -> Int {
+        let a = Array(lhs)
+        let b = Array(rhs)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    /// The allowed lateness for `rules`: the configured value, else the largest lookback minus interval (the slack
+    /// Kibana's schedule gives a rule), else 4 minutes.
+    public func lateness(for rules: [Rule]) -> Duration {
+        if let allowedLateness { return allowedLateness }
+        let slacks = rules.compactMap { rule -> Duration? in
+            guard let lookback = rule.lookback, let interval = rule.intervalSpan, lookback > interval else { return nil }
+            return lookback - interval
+        }
+        return slacks.max() ?? .seconds(240)
+    }
+}

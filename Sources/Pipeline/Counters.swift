@@ -1,0 +1,50 @@
+import Events
+
+/// Running totals of one processor, for logs, the replay summary and tests.
+public struct Counters: Sendable {
+    public var consumed = 0
+    public var decodeFailures: [DecodeFailureReason: Int] = [:]
+    public var lateEvents = 0
+    public var alertsProduced = 0
+    public var alertsSuppressed = 0
+    public var alertsDelivered = 0
+    public var deliveryFailures = 0
+    public var commits = 0
+    public var commitFailures = 0
+    public var rebalances = 0
+
+    public init() {}
+
+    public var badMessages: Int { decodeFailures.values.reduce(0, +) }
+
+    public var summary: String {
+        var parts = [
+            "consumed=\(consumed)", "bad=\(badMessages)", "late=\(lateEvents)", "alerts=\(alertsProduced)",
+            "suppressed=\(alertsSuppressed)",
+        ]
+        for reason in DecodeFailureReason.allCases {
+            if let count = decodeFailures[reason] { parts.append("bad_\(reason.rawValue)=\(count)") }
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Lets a repeated log line through once per interval and counts what it held back.
+struct RateLimiter {
+    private var lastEmitted: ContinuousClock.Instant?
+    private(set) var suppressed = 0
+    let interval: Duration
+
+    init(interval: Duration = .seconds(5)) { self.interval = interval }
+
+    /// Returns the number of lines held back since the last one let through, or `nil` to hold this one back.
+    mutating func admit(now: ContinuousClock.Instant = .now) -> Int? {
+        if let lastEmitted, now - lastEmitted < interval {
+            suppressed += 1
+            return nil
+        }
+        lastEmitted = now
+        defer { suppressed = 0 }
+        return suppressed
+    }
+}

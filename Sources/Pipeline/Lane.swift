@@ -1,0 +1,156 @@
+import Detection
+import EQL
+import Events
+
+/// An alert produced for a sequence, with what a checkpoint needs until the broker acknowledges it.
+public struct AlertRecord: Sendable {
+    public var alert: Alert
+    /// The next offset of each topic before the event that completed the sequence was read.
+    public var positionsBefore: [String: Int64]
+    /// The lane's greatest event time before that event.
+    public var maxTimeBefore: EventTime?
+}
+
+/// The result of handing one message to a lane.
+public enum LaneOutcome {
+    case rejected(DecodeError)
+    case late(time: EventTime, watermark: EventTime)
+    /// `suppressed` counts alerts that a checkpoint says were already produced before a restart.
+    case matched(alerts: [AlertRecord], suppressed: Int)
+    /// The message was at or below an offset this lane has already handled, so it was skipped.
+    case duplicate
+}
+
+/// The work for one partition number across all input topics: decoding, matching, and checkpoint bookkeeping.
+///
+/// Partition N of every co-partitioned input topic feeds the same lane, because a sequence's events share a key and
+/// so a partition number. Not thread-safe: one thread owns a lane.
+public final class Lane {
+    public let partition: Int32
+    public let matcher: SequenceMatcher
+    private let decoder: EventDecoder
+    /// Next offset to read per topic, once known.
+    public private(set) var nextOffset: [String: Int64] = [:]
+    /// Per topic, alerts whose events all lie below this offset were produced before a restart.
+    private var emittedBelow: [String: Int64] = [:]
+    /// Alerts produced and not yet acknowledged, by delivery token.
+    public private(set) var unacknowledged: [Int: AlertRecord] = [:]
+    public private(set) var lastActivity = ContinuousClock.now
+    /// Whether messages below the next expected offset are skipped as already handled. A time-sorted replay turns
+    /// this off because it feeds offsets out of order on purpose.
+    public var skipsHandledOffsets = true
+
+    public init(partition: Int32, rules: [CompiledRule], decoder: EventDecoder, settings: MatcherSettings,
+                restored: [String: (offset: Int64, checkpoint: Checkpoint?)] = [:]) {
+        self.partition = partition
+        self.decoder = decoder
+        let times = restored.values.compactMap { $0.checkpoint?.maxTime }
+        self.matcher = SequenceMatcher(rules: rules, settings: settings, restoredMaxTime: times.min())
+        for (topic, position) in restored {
+            restore(topic: topic, offset: position.offset, checkpoint: position.checkpoint)
+        }
+    }
+
+    /// Sets where `topic` resumes and what its checkpoint says was already produced.
+    public func restore(topic: String, offset: Int64, checkpoint: Checkpoint?) {
+        nextOffset[topic] = offset
+        emittedBelow[topic] = max(checkpoint?.emittedBelow ?? offset, offset)
+    }
+
+    /// Decodes and matches one message, returning the alerts it completes.
+    public func handle(topic: String, offset: Int64, payload: UnsafeRawBufferPointer, detectionTime: Int64) -> LaneOutcome {
+        if skipsHandledOffsets, let expected = nextOffset[topic], offset < expected {
+            return .duplicate
+        }
+        lastActivity = .now
+        let positionsBefore = currentPositions(including: topic, at: offset)
+        let maxTimeBefore = matcher.maxTime
+        nextOffset[topic] = max(nextOffset[topic] ?? 0, offset + 1)
+
+        let event: DecodedEvent
+        do {
+            event = try decoder.decode(payload)
+        } catch {
+            return .rejected(error)
+        }
+        let coordinates = EventCoordinates(topic: topic, partition: partition, offset: offset)
+        switch matcher.process(event, raw: payload, at: coordinates) {
+        case .late(let watermark):
+            return .late(time: event.time, watermark: watermark)
+        case .processed(let matches):
+            var records: [AlertRecord] = []
+            var suppressed = 0
+            for match in matches {
+                if wasEmittedBeforeRestart(match) {
+                    suppressed += 1
+                    continue
+                }
+                let rule = matcher.rules[match.ruleIndex]
+                let alert = AlertBuilder.build(match, rule: rule, detectionTime: detectionTime)
+                records.append(AlertRecord(alert: alert, positionsBefore: positionsBefore, maxTimeBefore: maxTimeBefore))
+            }
+            return .matched(alerts: records, suppressed: suppressed)
+        }
+    }
+
+    /// Records an alert handed to the producer under `token`.
+    public func track(token: Int, record: AlertRecord) {
+        unacknowledged[token] = record
+    }
+
+    /// Forgets an acknowledged alert; returns it when the token was this lane's.
+    @discardableResult
+    public func acknowledge(token: Int) -> AlertRecord? {
+        unacknowledged.removeValue(forKey: token)
+    }
+
+    /// The offset to commit and its checkpoint for each topic whose position is known.
+    ///
+    /// The offset is the lowest one still needed: by an event held for a pending sequence, by an alert not yet
+    /// acknowledged, or else the next offset to read. Resuming there rebuilds the same state.
+    public func checkpoints() -> [String: (offset: Int64, checkpoint: Checkpoint)] {
+        let held = matcher.oldestHeldEvents()
+        var result: [String: (offset: Int64, checkpoint: Checkpoint)] = [:]
+        for (topic, next) in nextOffset {
+            var resume = (offset: next, maxTime: matcher.maxTime)
+            if let event = held[topic], event.coordinates.offset < resume.offset {
+                resume = (event.coordinates.offset, event.maxTimeBefore)
+            }
+            var emitted = next
+            for record in unacknowledged.values {
+                let position = record.positionsBefore[topic] ?? next
+                emitted = min(emitted, position)
+                if position < resume.offset {
+                    resume = (position, record.maxTimeBefore)
+                }
+            }
+            emitted = max(emitted, emittedBelow[topic] ?? emitted)
+            result[topic] = (resume.offset, Checkpoint(emittedBelow: emitted, maxTime: resume.maxTime))
+        }
+        return result
+    }
+
+    /// Expires state that no future event can use; `idleTimeout` also moves time forward for an idle partition.
+    public func expire(idleTimeout: Duration, now: ContinuousClock.Instant = .now) {
+        let idle = now - lastActivity
+        var idleExtension: Int64 = 0
+        if idle > idleTimeout {
+            let (seconds, attoseconds) = (idle - idleTimeout).components
+            idleExtension = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        }
+        matcher.expire(idleExtension: idleExtension)
+    }
+
+    private func currentPositions(including topic: String, at offset: Int64) -> [String: Int64] {
+        var positions = nextOffset
+        positions[topic] = offset
+        return positions
+    }
+
+    private func wasEmittedBeforeRestart(_ match: SequenceMatch) -> Bool {
+        match.events.allSatisfy { event in
+            guard let below = emittedBelow[event.coordinates.topic] else { return false }
+            return event.coordinates.offset < below
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Detection
+import Events
+import Foundation
+
+/// Runs the engine over NDJSON files as the service would run it over one partition.
+///
+/// Each file is read in line order as one log, with offsets equal to line numbers minus one, so alert ids and
+/// ancestors name `file/0@offset`. With `sortByTime`, all events are first sorted by event time (stable), which gives
+/// the answer Elasticsearch gives for a backtest over the same data.
+public struct Replay {
+    public struct Summary: Sendable {
+        public var counters = Counters()
+        public var lines = 0
+    }
+
+    public let ruleSet: RuleSet
+    public let settings: MatcherSettings
+    public var sortByTime = false
+
+    public init(ruleSet: RuleSet, settings: MatcherSettings) {
+        self.ruleSet = ruleSet
+        self.settings = settings
+    }
+
+    /// Replays `files` through one lane, calling `emit` for each alert and `report` for each rejected or late event.
+    public func run(files: [String], emit: (Alert) -> Void, report: (String) -> Void) throws -> Summary {
+        var summary = Summary()
+        let lane = Lane(partition: 0, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings)
+        lane.skipsHandledOffsets = !sortByTime
+        var messages: [(topic: String, offset: Int64, bytes: ArraySlice<UInt8>, time: Int64)] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigurationError("cannot read \(file); check the path")
+            }
+            let bytes = [UInt8](data)
+            var offset: Int64 = 0
+            for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                defer { offset += 1 }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                summary.lines += 1
+                var time = Int64.max
+                if sortByTime {
+                    time = line.withUnsafeBytes { (try? ruleSet.decoder.decode($0).time) ?? Int64.max }
+                }
+                messages.append((file, offset, line, time))
+            }
+        }
+        if sortByTime {
+            messages = messages.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+                .map(\.element)
+        }
+        let detectionTime = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        for message in messages {
+            summary.counters.consumed += 1
+            let outcome = message.bytes.withUnsafeBytes {
+                lane.handle(topic: message.topic, offset: message.offset, payload: $0, detectionTime: detectionTime)
+            }
+            switch outcome {
+            case .duplicate:
+                continue
+            case .rejected(let error):
+                summary.counters.decodeFailures[error.reason, default: 0] += 1
+                report("\(message.topic):\(message.offset + 1): \(error.reason.rawValue): \(error.detail)")
+            case .late(let time, let watermark):
+                summary.counters.lateEvents += 1
+                report(
+                    "\(message.topic):\(message.offset + 1): late event at \(Timestamp.format(time)), behind the watermark \(Timestamp.format(watermark)); not matched")
+            case .matched(let alerts, _):
+                for record in alerts {
+                    summary.counters.alertsProduced += 1
+                    emit(record.alert)
+                }
+            }
+        }
+        return summary
+    }
+}

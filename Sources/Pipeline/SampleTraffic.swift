@@ -1,0 +1,201 @@
+import Detection
+import Events
+
+/// A small, fast, seedable random number generator (SplitMix64), so generated traffic is reproducible.
+public struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// One generated event, with the key it is produced under.
+public struct GeneratedEvent: Sendable {
+    public var key: String
+    public var json: String
+    public var time: Int64
+    /// Whether the event completes a planted sequence that the signed-binary rule must alert on.
+    public var completesPlantedSequence: Bool
+}
+
+/// Generates ECS endpoint traffic shaped like Elastic Defend events: process, network, DNS, file and registry
+/// events from many hosts and processes, a small share of LOLBin process starts, and planted sequences (a LOLBin
+/// start, then a connection to a public address from the same process) among near misses (connections to private
+/// addresses).
+public struct SampleTraffic {
+    public private(set) var plantedSequences = 0
+    public private(set) var nearMisses = 0
+    private var random: SplitMix64
+    private var scheduled: [GeneratedEvent] = []
+    private var processes: [ProcessInfo] = []
+    private let plantEvery: Int
+    private var generated = 0
+
+    struct ProcessInfo {
+        var entityID: String
+        var name: String
+        var pid: Int
+        var host: Int
+        var user: String
+        var parentName: String
+        var parentEntityID: String
+    }
+
+    static let hosts = (1...40).map { "wks-\(String($0, radix: 16))-corp" }
+    static let users = ["alice", "bob", "carol", "svc_backup", "SYSTEM", "dave", "erin"]
+    static let benign = ["chrome.exe", "svchost.exe", "explorer.exe", "outlook.exe", "teams.exe", "powershell.exe",
+                         "msedge.exe", "OneDrive.exe", "winword.exe", "cmd.exe"]
+    static let lolbins = ["expand.exe", "extrac32.exe", "ieexec.exe", "makecab.exe"]
+    static let privateAddresses = ["10.20.1.5", "192.168.4.20", "172.16.9.1", "127.0.0.1", "fe80::1c2:3ff:fe4d:5e6f"]
+    static let publicAddresses = ["40.77.226.250", "151.101.1.69", "93.184.216.34", "2606:4700::6810:84e5", "8.8.4.4"]
+
+    /// - Parameter plantEvery: about one planted sequence per this many events.
+    public init(seed: UInt64 = 42, plantEvery: Int = 400) {
+        random = SplitMix64(seed: seed)
+        self.plantEvery = max(plantEvery, 10)
+    }
+
+    /// Returns the next event at `time` (nanoseconds since the epoch): a follow-up that is due, or a new event.
+    public mutating func next(at time: Int64) -> GeneratedEvent {
+        generated += 1
+        if let index = scheduled.firstIndex(where: { $0.time <= time }) {
+            return scheduled.remove(at: index)
+        }
+        let roll = Int.random(in: 0..<plantEvery, using: &random)
+        if roll == 0 { return plant(at: time, isPublic: true) }
+        if roll == 1 { return plant(at: time, isPublic: false) }
+        if processes.isEmpty || Int.random(in: 0..<10, using: &random) == 0 {
+            let process = newProcess(name: Self.benign.randomElement(using: &random)!)
+            return GeneratedEvent(key: process.entityID, json: processEvent(process, time: time), time: time,
+                                  completesPlantedSequence: false)
+        }
+        let process = processes.randomElement(using: &random)!
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0..<4:
+            let address = Bool.random(using: &random) ? Self.publicAddresses.randomElement(using: &random)!
+                : Self.privateAddresses.randomElement(using: &random)!
+            return GeneratedEvent(key: process.entityID, json: networkEvent(process, time: time, destination: address),
+                                  time: time, completesPlantedSequence: false)
+        case 4..<6:
+            return GeneratedEvent(key: process.entityID, json: dnsEvent(process, time: time), time: time,
+                                  completesPlantedSequence: false)
+        case 6..<8:
+            return GeneratedEvent(key: process.entityID, json: fileEvent(process, time: time), time: time,
+                                  completesPlantedSequence: false)
+        default:
+            return GeneratedEvent(key: process.entityID, json: registryEvent(process, time: time), time: time,
+                                  completesPlantedSequence: false)
+        }
+    }
+
+    private mutating func plant(at time: Int64, isPublic: Bool) -> GeneratedEvent {
+        let process = newProcess(name: Self.lolbins.randomElement(using: &random)!)
+        let delay = Int64.random(in: 200_000_000...2_000_000_000, using: &random)
+        let address = isPublic ? Self.publicAddresses.randomElement(using: &random)!
+            : Self.privateAddresses.randomElement(using: &random)!
+        if isPublic { plantedSequences += 1 } else { nearMisses += 1 }
+        scheduled.append(
+            GeneratedEvent(key: process.entityID, json: networkEvent(process, time: time + delay, destination: address),
+                           time: time + delay, completesPlantedSequence: isPublic))
+        return GeneratedEvent(key: process.entityID, json: processEvent(process, time: time), time: time,
+                              completesPlantedSequence: false)
+    }
+
+    private mutating func newProcess(name: String) -> ProcessInfo {
+        let host = Int.random(in: 0..<Self.hosts.count, using: &random)
+        let entity = Self.entityID(&random)
+        let parent = processes.randomElement(using: &random)
+        let process = ProcessInfo(
+            entityID: entity, name: name, pid: Int.random(in: 300...65_000, using: &random), host: host,
+            user: Self.users.randomElement(using: &random)!, parentName: parent?.name ?? "explorer.exe",
+            parentEntityID: parent?.entityID ?? Self.entityID(&random))
+        processes.append(process)
+        if processes.count > 5_000 { processes.removeFirst(1_000) }
+        return process
+    }
+
+    private static func entityID(_ random: inout SplitMix64) -> String {
+        let digits = Array("0123456789abcdef")
+        var text = "{"
+        for index in 0..<32 {
+            if [8, 12, 16, 20].contains(index) { text.append("-") }
+            text.append(digits[Int.random(in: 0..<16, using: &random)])
+        }
+        return text + "}"
+    }
+
+    // MARK: Documents
+
+    private func common(_ process: ProcessInfo, time: Int64, category: String, types: [String], action: String)
+        -> [(String, JSONValue)]
+    {
+        let host = Self.hosts[process.host]
+        return [
+            ("@timestamp", .string(Timestamp.format(time))),
+            ("agent", .object([("type", .string("endpoint")), ("version", .string("8.11.0")),
+                               ("id", .string("agent-\(process.host)"))])),
+            ("ecs", .object([("version", .string("8.10.0"))])),
+            ("event", .object([
+                ("kind", .string("event")), ("category", .array([.string(category)])),
+                ("type", .array(types.map { .string($0) })), ("action", .string(action)),
+                ("module", .string("endpoint")), ("dataset", .string("endpoint.events.\(category)")),
+            ])),
+            ("host", .object([
+                ("name", .string(host)), ("hostname", .string(host)),
+                ("os", .object([("type", .string("windows")), ("family", .string("windows")),
+                                ("version", .string("10.0")), ("name", .string("Windows"))])),
+                ("ip", .array([.string("10.1.\(process.host).\(process.host + 10)")])),
+            ])),
+            ("user", .object([("name", .string(process.user)), ("domain", .string("CORP"))])),
+            ("process", .object([
+                ("entity_id", .string(process.entityID)), ("name", .string(process.name)), ("pid", .integer(Int64(process.pid))),
+                ("executable", .string("C:\\Windows\\System32\\\(process.name)")),
+                ("parent", .object([("entity_id", .string(process.parentEntityID)), ("name", .string(process.parentName))])),
+            ])),
+        ]
+    }
+
+    private func processEvent(_ process: ProcessInfo, time: Int64) -> String {
+        var members = common(process, time: time, category: "process", types: ["start"], action: "start")
+        members.append(("message", .string("Endpoint process event")))
+        members.append(("process.command_line", .string("C:\\Windows\\System32\\\(process.name) /q")))
+        return JSONValue.object(members).serialized()
+    }
+
+    private func networkEvent(_ process: ProcessInfo, time: Int64, destination: String) -> String {
+        var members = common(process, time: time, category: "network", types: ["start", "connection"],
+                             action: "connection_attempted")
+        members.append(("destination", .object([("ip", .string(destination)), ("port", .integer(443))])))
+        members.append(("source", .object([("ip", .string("10.1.\(process.host).\(process.host + 10)")),
+                                           ("port", .integer(Int64(49_152 + process.pid % 10_000)))])))
+        members.append(("network", .object([("transport", .string("tcp")), ("direction", .string("egress"))])))
+        return JSONValue.object(members).serialized()
+    }
+
+    private func dnsEvent(_ process: ProcessInfo, time: Int64) -> String {
+        var members = common(process, time: time, category: "network", types: ["protocol", "info"], action: "lookup_requested")
+        members.append(("dns", .object([("question", .object([("name", .string("updates.example.com")), ("type", .string("A"))]))])))
+        return JSONValue.object(members).serialized()
+    }
+
+    private func fileEvent(_ process: ProcessInfo, time: Int64) -> String {
+        var members = common(process, time: time, category: "file", types: ["creation"], action: "creation")
+        members.append(("file", .object([("path", .string("C:\\Users\\Public\\Documents\\report-\(process.pid).docx")),
+                                         ("extension", .string("docx")), ("size", .integer(18_432))])))
+        return JSONValue.object(members).serialized()
+    }
+
+    private func registryEvent(_ process: ProcessInfo, time: Int64) -> String {
+        var members = common(process, time: time, category: "registry", types: ["change"], action: "modification")
+        members.append(("registry", .object([
+            ("path", .string("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater")),
+            ("value", .string("Updater")), ("data", .object([("strings", .array([.string("C:\\ProgramData\\updater.exe")]))])),
+        ])))
+        return JSONValue.object(members).serialized()
+    }
+}

@@ -1,0 +1,269 @@
+import Detection
+import EQL
+import Events
+import Foundation
+import Kafka
+import Synchronization
+import Telemetry
+
+/// A flag another thread (a signal handler's queue) sets to ask the processor to stop.
+public final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func stop() { flag.store(true, ordering: .releasing) }
+    public var isStopped: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// The service: a consumer-group member that matches rules over its partitions and produces alerts.
+///
+/// One thread runs ``run(until:)``: it polls the consumer, feeds lanes, produces alerts, serves delivery reports
+/// and commits checkpoints. Rebalance callbacks run on that thread inside the poll, so a revoke can flush the
+/// producer and commit before the partitions move.
+public final class StreamProcessor: KafkaRebalanceHandler {
+    public let configuration: Configuration
+    public let ruleSet: RuleSet
+    public let logger: Logger
+    public private(set) var counters = Counters()
+
+    private var consumer: KafkaConsumer!
+    private var producer: KafkaProducer!
+    private let settings: MatcherSettings
+    private var lanes: [Int32: Lane] = [:]
+    /// Last committed offset per partition; commits never go below it.
+    private var committed: [TopicPartition: CommittedOffset] = [:]
+    private var tokenOwners: [Int: Int32] = [:]
+    private var nextToken = 0
+    private var badInputLog = RateLimiter()
+    private var lateLog = RateLimiter()
+    /// Called for every alert produced, after it is queued; used by the embedded demo to print alerts.
+    public var onAlert: ((Alert) -> Void)?
+
+    public init(configuration: Configuration, ruleSet: RuleSet, logger: Logger) throws {
+        self.configuration = configuration
+        self.ruleSet = ruleSet
+        self.logger = logger
+        let lateness = configuration.lateness(for: ruleSet.rules.map(\.rule))
+        self.settings = MatcherSettings(allowedLateness: lateness, maxHeldEvents: configuration.maxHeldEvents)
+        producer = try KafkaProducer(properties: configuration.producerProperties, logger: logger)
+        consumer = try KafkaConsumer(properties: configuration.consumerProperties, logger: logger, rebalanceHandler: self)
+    }
+
+    /// Checks that the input topics exist and are co-partitioned, and that the output topic exists.
+    public func checkTopics() throws {
+        let topics = configuration.inputTopics + [configuration.outputTopic]
+        let counts = try consumer.partitionCounts(topics)
+        for topic in topics where counts[topic] == nil {
+            throw ConfigurationError("topic \(topic) does not exist on the cluster; create it, or fix input.topics / output.topic")
+        }
+        let inputCounts = Set(configuration.inputTopics.compactMap { counts[$0] })
+        guard inputCounts.count == 1 else {
+            let listing = configuration.inputTopics.map { "\($0)=\(counts[$0] ?? 0)" }.joined(separator: ", ")
+            throw ConfigurationError(
+                "input topics are not co-partitioned (\(listing) partitions); every input topic needs the same partition count, key (process.entity_id) and partitioner so that partition N of each holds the same entities")
+        }
+    }
+
+    /// Runs until `stop` is set, then flushes, commits and leaves the group.
+    public func run(until stop: StopSignal) throws {
+        try checkTopics()
+        try consumer.subscribe(configuration.inputTopics)
+        logger.info(
+            "processor started",
+            ["topics": configuration.inputTopics.joined(separator: ","), "output": configuration.outputTopic,
+             "rules": ruleSet.rules.count, "lateness": settings.allowedLateness / 1_000_000_000])
+        var nextCommit = ContinuousClock.now + configuration.commitInterval
+        while !stop.isStopped {
+            consumer.poll(timeoutMilliseconds: 100, maxMessages: 1000) { message in
+                self.handle(message)
+            }
+            handle(reports: producer.poll(timeoutMilliseconds: 0))
+            if let fatal = producer.fatalError {
+                throw fatal
+            }
+            if ContinuousClock.now >= nextCommit {
+                for lane in lanes.values { lane.expire(idleTimeout: configuration.idleTimeout) }
+                commit(partitions: nil, synchronously: false)
+                nextCommit = ContinuousClock.now + configuration.commitInterval
+            }
+        }
+        shutdown()
+    }
+
+    private func shutdown() {
+        logger.info("stopping: flushing alerts and committing offsets")
+        flushProducer()
+        commit(partitions: nil, synchronously: true)
+        consumer.close()
+        logger.info("processor stopped", ["counters": counters.summary])
+    }
+
+    // MARK: Messages
+
+    private func handle(_ message: KafkaMessage) {
+        counters.consumed += 1
+        let lane = laneForMessage(partition: message.partition)
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        switch lane.handle(topic: message.topic, offset: message.offset, payload: message.payload, detectionTime: now) {
+        case .duplicate:
+            counters.consumed -= 1
+        case .rejected(let error):
+            counters.decodeFailures[error.reason, default: 0] += 1
+            if let held = badInputLog.admit() {
+                logger.warning(
+                    "message is not a usable event",
+                    ["reason": error.reason.rawValue, "topic": message.topic, "partition": message.partition,
+                     "offset": message.offset, "error": error.detail, "repeats_suppressed": held])
+            }
+        case .late(let time, let watermark):
+            counters.lateEvents += 1
+            if let held = lateLog.admit() {
+                logger.warning(
+                    "event arrived later than the allowed lateness and was not matched",
+                    ["topic": message.topic, "partition": message.partition, "offset": message.offset,
+                     "event_time": Timestamp.format(time), "watermark": Timestamp.format(watermark),
+                     "repeats_suppressed": held])
+            }
+        case .matched(let alerts, let suppressed):
+            counters.alertsSuppressed += suppressed
+            for record in alerts { produce(record, lane: lane) }
+        }
+    }
+
+    private func laneForMessage(partition: Int32) -> Lane {
+        if let lane = lanes[partition] { return lane }
+        let lane = Lane(partition: partition, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings)
+        lanes[partition] = lane
+        return lane
+    }
+
+    private func produce(_ record: AlertRecord, lane: Lane) {
+        let token = nextToken
+        nextToken += 1
+        do {
+            try producer.produce(
+                topic: configuration.outputTopic, key: Array(record.alert.key.utf8), value: Array(record.alert.json.utf8),
+                token: token)
+        } catch {
+            // The alert stays unacknowledged, so its offsets are not committed and a restart produces it again.
+            logger.error("producing an alert failed", ["alert_id": record.alert.id, "error": "\(error)"])
+        }
+        lane.track(token: token, record: record)
+        tokenOwners[token] = lane.partition
+        counters.alertsProduced += 1
+        logger.info(
+            "alert produced",
+            ["rule_id": record.alert.ruleID, "alert_id": record.alert.id, "key": record.alert.key,
+             "partition": lane.partition])
+        onAlert?(record.alert)
+    }
+
+    private func handle(reports: [DeliveryReport]) {
+        for report in reports {
+            guard let partition = tokenOwners.removeValue(forKey: report.token) else { continue }
+            guard let lane = lanes[partition], let record = lane.acknowledge(token: report.token) else { continue }
+            if let error = report.error {
+                counters.deliveryFailures += 1
+                logger.error("alert delivery failed; producing it again", ["alert_id": record.alert.id, "error": error.message])
+                produce(record, lane: lane)
+            } else {
+                counters.alertsDelivered += 1
+            }
+        }
+    }
+
+    private func flushProducer() {
+        do {
+            handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(configuration.shutdownTimeout)))
+        } catch {
+            handle(reports: producer.poll(timeoutMilliseconds: 0))
+            logger.error("alerts still unacknowledged after the flush timeout; their offsets stay uncommitted", ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Commits
+
+    /// Commits the checkpoints of `partitions` (all lanes when `nil`) that moved since the last commit.
+    private func commit(partitions: Set<Int32>?, synchronously: Bool) {
+        var offsets: [TopicPartition: CommittedOffset] = [:]
+        for (partition, lane) in lanes where partitions?.contains(partition) ?? true {
+            for (topic, position) in lane.checkpoints() {
+                let key = TopicPartition(topic: topic, partition: partition)
+                let candidate = CommittedOffset(offset: position.offset, metadata: position.checkpoint.text)
+                if let previous = committed[key] {
+                    if candidate == previous || candidate.offset < previous.offset { continue }
+                }
+                offsets[key] = candidate
+            }
+        }
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.commit(offsets, synchronously: synchronously)
+            for (key, value) in offsets { committed[key] = value }
+            counters.commits += 1
+            logger.debug("checkpoint committed", ["partitions": offsets.keys.sorted().map(\.description).joined(separator: ",")])
+        } catch let error as KafkaError where error.isRebalanceConflict {
+            logger.info("commit rejected by a rebalance; the next owner replays from the previous checkpoint", ["error": error.message])
+        } catch {
+            counters.commitFailures += 1
+            logger.warning("offset commit failed; it is retried at the next interval", ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Rebalance
+
+    public func partitionsAssigned(_ partitions: [TopicPartition], committed offsets: [TopicPartition: CommittedOffset])
+        -> [TopicPartition: Int64]
+    {
+        counters.rebalances += 1
+        for (number, members) in Dictionary(grouping: partitions, by: \.partition) {
+            var restored: [String: (offset: Int64, checkpoint: Checkpoint?)] = [:]
+            for partition in members {
+                guard let position = offsets[partition] else { continue }
+                restored[partition.topic] = (position.offset, Checkpoint(text: position.metadata))
+                committed[partition] = position
+            }
+            if let lane = lanes[number] {
+                for (topic, position) in restored {
+                    lane.restore(topic: topic, offset: position.offset, checkpoint: position.checkpoint)
+                }
+            } else {
+                lanes[number] = Lane(
+                    partition: number, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings,
+                    restored: restored)
+            }
+        }
+        logger.info(
+            "partitions assigned",
+            ["partitions": partitions.sorted().map { p in
+                "\(p)@\(offsets[p].map { String($0.offset) } ?? "reset")" }.joined(separator: ",")])
+        return [:]
+    }
+
+    public func partitionsRevoked(_ partitions: [TopicPartition], isLost: Bool) {
+        counters.rebalances += 1
+        let numbers = Set(partitions.map(\.partition))
+        if isLost {
+            logger.warning("partitions lost to another member; dropping their state without committing",
+                           ["partitions": partitions.sorted().map(\.description).joined(separator: ",")])
+        } else {
+            flushProducer()
+            commit(partitions: numbers, synchronously: true)
+            logger.info("partitions revoked", ["partitions": partitions.sorted().map(\.description).joined(separator: ",")])
+        }
+        for number in numbers {
+            if let lane = lanes.removeValue(forKey: number) {
+                for token in lane.unacknowledged.keys { tokenOwners[token] = nil }
+            }
+        }
+        for partition in partitions { committed[partition] = nil }
+    }
+
+    public func consumerError(_ error: KafkaError, partition: TopicPartition?) {
+        logger.error("consumer error", ["partition": partition?.description ?? "-", "error": error.message])
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

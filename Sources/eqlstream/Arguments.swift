@@ -1,0 +1,76 @@
+/// A usage error: the process prints it with the command's usage and exits with status 2.
+struct UsageError: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// Reads `--name value`, `--name=value` and `--flag` options and positional arguments of one command.
+struct Arguments {
+    private(set) var positional: [String] = []
+    private var values: [String: [String]] = [:]
+    private var flags: Set<String> = []
+
+    /// Parses `arguments`; `valued` lists options that take a value, `flagNames` those that do not.
+    init(_ arguments: ArraySlice<String>, valued: Set<String>, flagNames: Set<String>) throws {
+        var iterator = arguments.makeIterator()
+        var onlyPositional = false
+        while let argument = iterator.next() {
+            if onlyPositional || !argument.hasPrefix("-") || argument == "-" {
+                positional.append(argument)
+                continue
+            }
+            if argument == "--" {
+                onlyPositional = true
+                continue
+            }
+            var name = argument
+            var inlineValue: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inlineValue = String(argument[argument.index(after: equals)...])
+            }
+            if valued.contains(name) {
+                guard let value = inlineValue ?? iterator.next() else {
+                    throw UsageError("option \(name) needs a value")
+                }
+                values[name, default: []].append(value)
+            } else if flagNames.contains(name) {
+                guard inlineValue == nil else { throw UsageError("option \(name) takes no value") }
+                flags.insert(name)
+            } else {
+                let known = valued.union(flagNames).sorted()
+                var message = "unknown option '\(name)'"
+                if let close = known.min(by: { distance($0, name) < distance($1, name) }), distance(close, name) <= 3 {
+                    message += ". Did you mean '\(close)'?"
+                }
+                throw UsageError(message)
+            }
+        }
+    }
+
+    func value(_ name: String) -> String? { values[name]?.last }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+    func has(_ name: String) -> Bool { flags.contains(name) }
+
+    func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = value(name) else { return fallback }
+        guard let number = Int(text), range.contains(number) else {
+            throw UsageError("option \(name) needs a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return number
+    }
+
+    private func distance(_ lhs: String, _ rhs: String) -> Int {
+        let a = Array(lhs), b = Array(rhs)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var next = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            row = next
+        }
+        return row[b.count]
+    }
+}
