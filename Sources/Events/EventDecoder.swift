@@ -31,6 +31,9 @@ public struct EventDecoder: Sendable {
         }
         var scanner = JSONScanner(bytes: message, slotCount: slotCount)
         try scanner.scanDocument(root: trie.root)
+        if scanner.slots[timestampSlot] == nil && scanner.objectSlots.contains(timestampSlot) {
+            throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
+        }
         let time = try eventTime(scanner.slots[timestampSlot])
         return DecodedEvent(time: time, slots: scanner.slots)
     }

@@ -13,6 +13,8 @@ struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     var index = 0
     var slots: [EQLValue?]
+    /// Slots whose field held an object. Such a field reads as missing, but an object timestamp is a wrong type.
+    var objectSlots: Set<Int> = []
     private var scratch: [UInt8] = []
 
     init(bytes: UnsafeRawBufferPointer, slotCount: Int) {
@@ -85,6 +87,7 @@ struct JSONScanner {
                 try scanObject(node: node, depth: depth)
             } else {
                 // An object where a value was expected reads as a missing field.
+                if let slot = node.slot { objectSlots.insert(slot) }
                 try skipValue(depth: depth)
             }
         case UInt8(ascii: "["):

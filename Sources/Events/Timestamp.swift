@@ -52,7 +52,11 @@ public enum Timestamp {
 
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - offsetSeconds
-        return seconds * 1_000_000_000 + nanos
+        // Int64 nanoseconds reach from 1677 to 2262. A date outside that range returns nil instead of trapping on overflow.
+        let (scaled, multiplyOverflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (time, addOverflow) = scaled.addingReportingOverflow(nanos)
+        guard !multiplyOverflow, !addOverflow else { return nil }
+        return time
     }
 
     /// Formats nanoseconds since the epoch as `yyyy-MM-ddTHH:mm:ss.SSSZ` (millisecond precision, as Elastic writes).

@@ -28,6 +28,7 @@ public struct GeneratedEvent: Sendable {
 /// start, then a connection to a public address from the same process) among near misses (connections to private
 /// addresses).
 public struct SampleTraffic {
+    /// Planted sequences whose completing network event has been generated.
     public private(set) var plantedSequences = 0
     public private(set) var nearMisses = 0
     private var random: SplitMix64
@@ -64,7 +65,9 @@ public struct SampleTraffic {
     public mutating func next(at time: Int64) -> GeneratedEvent {
         generated += 1
         if let index = scheduled.firstIndex(where: { $0.time <= time }) {
-            return scheduled.remove(at: index)
+            let due = scheduled.remove(at: index)
+            if due.completesPlantedSequence { plantedSequences += 1 }
+            return due
         }
         let roll = Int.random(in: 0..<plantEvery, using: &random)
         if roll == 0 { return plant(at: time, isPublic: true) }
@@ -94,11 +97,13 @@ public struct SampleTraffic {
     }
 
     private mutating func plant(at time: Int64, isPublic: Bool) -> GeneratedEvent {
-        let process = newProcess(name: Self.lolbins.randomElement(using: &random)!)
+        // Planted processes stay out of the pool that random events pick from, so each one alerts exactly once
+        // (planted) or never (near miss).
+        let process = newProcess(name: Self.lolbins.randomElement(using: &random)!, isPooled: false)
         let delay = Int64.random(in: 200_000_000...2_000_000_000, using: &random)
         let address = isPublic ? Self.publicAddresses.randomElement(using: &random)!
             : Self.privateAddresses.randomElement(using: &random)!
-        if isPublic { plantedSequences += 1 } else { nearMisses += 1 }
+        if !isPublic { nearMisses += 1 }
         scheduled.append(
             GeneratedEvent(key: process.entityID, json: networkEvent(process, time: time + delay, destination: address),
                            time: time + delay, completesPlantedSequence: isPublic))
@@ -106,7 +111,7 @@ public struct SampleTraffic {
                               completesPlantedSequence: false)
     }
 
-    private mutating func newProcess(name: String) -> ProcessInfo {
+    private mutating func newProcess(name: String, isPooled: Bool = true) -> ProcessInfo {
         let host = Int.random(in: 0..<Self.hosts.count, using: &random)
         let entity = Self.entityID(&random)
         let parent = processes.randomElement(using: &random)
@@ -114,6 +119,7 @@ public struct SampleTraffic {
             entityID: entity, name: name, pid: Int.random(in: 300...65_000, using: &random), host: host,
             user: Self.users.randomElement(using: &random)!, parentName: parent?.name ?? "explorer.exe",
             parentEntityID: parent?.entityID ?? Self.entityID(&random))
+        guard isPooled else { return process }
         processes.append(process)
         if processes.count > 5_000 { processes.removeFirst(1_000) }
         return process

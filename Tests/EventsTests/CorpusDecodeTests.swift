@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Decoding the sample corpus")
 struct CorpusDecodeTests {
-    /// A decoder with every field the seed rule reads, plus the category field its stages check.
-    static func seedRuleFixture() throws -> DecoderFixture {
+    /// Returns a decoder for every field the signed-binary rule reads, plus the category field its stages check.
+    static func signedBinaryRuleFixture() throws -> DecoderFixture {
         let data = try Data(contentsOf: rulesFolder.appendingPathComponent("network-connection-via-signed-binary.json"))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let query = try #require(object["query"] as? String)
@@ -61,7 +61,7 @@ struct CorpusDecodeTests {
 
     @Test("every corpus line decodes", arguments: ["real_ecs_events.ndjson", "labelled_cases.ndjson"])
     func everyLineDecodes(file: String) throws {
-        let fixture = try Self.seedRuleFixture()
+        let fixture = try Self.signedBinaryRuleFixture()
         let lines = try corpusLines(file)
         var decodedCount = 0
         for line in lines {
@@ -80,9 +80,9 @@ struct CorpusDecodeTests {
         #expect(try corpusLines(file).count == expected)
     }
 
-    @Test("decoded fields and times agree with Foundation", arguments: ["real_ecs_events.ndjson", "labelled_cases.ndjson"])
+    @Test("fields and times match Foundation", arguments: ["real_ecs_events.ndjson", "labelled_cases.ndjson"])
     func fieldsAgreeWithFoundation(file: String) throws {
-        let fixture = try Self.seedRuleFixture()
+        let fixture = try Self.signedBinaryRuleFixture()
         let stringFields = ["process.name", "process.entity_id", "event.type", "event.category", "destination.ip"]
         var comparedValues = 0
         for line in try corpusLines(file) {

@@ -11,8 +11,8 @@ struct DecodeFailureTests {
         Array(#"{"@timestamp":"2019-03-18T16:57:37.964Z","process":{"name":"a"#.utf8) + bytes + Array(#"b"}}"#.utf8)
     }
 
-    /// Builds an event whose unwanted field `winlog.text` holds raw bytes.
-    func eventWithUnwantedText(bytes: [UInt8]) -> [UInt8] {
+    /// Builds an event whose unregistered field `winlog.text` contains raw bytes.
+    func eventWithUnregisteredText(bytes: [UInt8]) -> [UInt8] {
         Array(#"{"@timestamp":"2019-03-18T16:57:37.964Z","winlog":{"text":"a"#.utf8) + bytes + Array(#"b"}}"#.utf8)
     }
 
@@ -58,7 +58,7 @@ struct DecodeFailureTests {
         #expect(error?.reason == .notAnObject, "\(error.map(String.init(describing:)) ?? "decoded")")
     }
 
-    @Test("invalid UTF-8 in a wanted string", arguments: [
+    @Test("invalid UTF-8 in a registered field", arguments: [
         [0xC3] as [UInt8],
         [0xC0, 0xAF],
         [0xED, 0xA0, 0x80],
@@ -67,22 +67,22 @@ struct DecodeFailureTests {
         [0xFF],
         [0x80],
     ])
-    func invalidUTF8Wanted(bytes: [UInt8]) {
+    func invalidUTF8Registered(bytes: [UInt8]) {
         let error = fixture.failure(eventWithName(bytes: bytes))
         #expect(error?.reason == .invalidUTF8, "\(error.map(String.init(describing:)) ?? "decoded")")
     }
 
-    @Test("invalid UTF-8 in a skipped string", arguments: [
+    @Test("invalid UTF-8 in a skipped field", arguments: [
         [0xC3] as [UInt8],
         [0xC0, 0xAF],
         [0xED, 0xA0, 0x80],
     ])
     func invalidUTF8Skipped(bytes: [UInt8]) {
-        let error = fixture.failure(eventWithUnwantedText(bytes: bytes))
+        let error = fixture.failure(eventWithUnregisteredText(bytes: bytes))
         #expect(error?.reason == .invalidUTF8, "\(error.map(String.init(describing:)) ?? "decoded")")
     }
 
-    @Test("invalid UTF-8 error points at the bad byte")
+    @Test("invalid UTF-8 error offset")
     func invalidUTF8Offset() throws {
         let message = eventWithName(bytes: [0xC0, 0xAF])
         let error = try #require(fixture.failure(message))

@@ -1,0 +1,184 @@
+import EQL
+import Events
+import Foundation
+import Testing
+
+@testable import Detection
+
+@Suite("Alert builder")
+struct AlertBuilderTests {
+    /// Runs the signed-binary rule over a start and a network event and returns the harness and the match.
+    static func signedBinaryMatch(
+        start: String = processStart(at(0), entityID: "{42f11c3b-ce01-5c8f-0000-00102c412a11}"),
+        network: String = networkConnection(at(10), entityID: "{42f11c3b-ce01-5c8f-0000-00102c412a11}")
+    ) throws -> (harness: MatcherHarness, match: SequenceMatch) {
+        let harness = try MatcherHarness.signedBinaryRule()
+        try harness.feed(start, topic: "logs-endpoint", offset: 41)
+        let matches = try harness.matches(network, topic: "logs-endpoint", offset: 42)
+        let match = try #require(matches.first)
+        return (harness, match)
+    }
+
+    static let detectionTime: EventTime = baseTime + 60 * 1_000_000_000
+
+    /// Looks a dotted path up in a document whose members may be nested objects or dotted keys.
+    static func lookup(_ document: JSONValue, _ path: String) -> JSONValue? {
+        if let direct = document[path] {
+            return direct
+        }
+        let parts = path.split(separator: ".").map(String.init)
+        for length in stride(from: parts.count - 1, through: 1, by: -1) {
+            let head = parts.prefix(length).joined(separator: ".")
+            if let child = document[head], let found = lookup(child, parts.dropFirst(length).joined(separator: ".")) {
+                return found
+            }
+        }
+        return nil
+    }
+
+    @Test("rule metadata in the document")
+    func ruleMetadata() throws {
+        let (harness, match) = try Self.signedBinaryMatch()
+        let rule = harness.rules[0].rule
+        let alert = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime)
+        let document = alert.document
+        #expect(document["kibana.alert.rule.rule_id"] == .string(rule.ruleID))
+        #expect(document["kibana.alert.rule.name"] == .string(rule.name))
+        #expect(document["kibana.alert.rule.severity"] == .string("low"))
+        #expect(document["kibana.alert.severity"] == .string("low"))
+        #expect(document["kibana.alert.rule.risk_score"] == .integer(21))
+        #expect(document["kibana.alert.risk_score"] == .integer(21))
+        #expect(document["kibana.alert.rule.threat"] == rule.threat)
+        #expect(document["kibana.alert.rule.query"] == .string(rule.query))
+        #expect(document["kibana.alert.uuid"] == .string(alert.id))
+        #expect(document["event.kind"] == .string("signal"))
+        #expect(alert.ruleID == rule.ruleID)
+    }
+
+    @Test("alert times")
+    func alertTimes() throws {
+        let (harness, match) = try Self.signedBinaryMatch()
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        #expect(document["@timestamp"] == .string(Timestamp.format(Self.detectionTime)))
+        #expect(document["kibana.alert.original_time"] == .string(at(0)))
+    }
+
+    @Test("ancestors carry topic and offsets")
+    func ancestors() throws {
+        let (harness, match) = try Self.signedBinaryMatch()
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        let ancestors = try #require(document["kibana.alert.ancestors"]?.arrayValue)
+        #expect(ancestors.count == 2)
+        #expect(ancestors.map { $0["offset"] } == [.integer(41), .integer(42)])
+        #expect(ancestors.map { $0["index"] } == [.string("logs-endpoint"), .string("logs-endpoint")])
+        #expect(ancestors.first?["id"] == .string("logs-endpoint/0@41"))
+    }
+
+    @Test("join key field equals the shared key")
+    func joinKeyField() throws {
+        let (harness, match) = try Self.signedBinaryMatch()
+        let alert = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime)
+        let key = try #require(match.key.first)
+        #expect(Self.lookup(alert.document, "process.entity_id") == JSONValue(eql: key))
+        #expect(alert.key == "{42f11c3b-ce01-5c8f-0000-00102c412a11}")
+    }
+
+    @Test("join key added for dotted events")
+    func joinKeyFieldDotted() throws {
+        let id = "{42f11c3b-ce01-5c8f-0000-00102c412a16}"
+        let network =
+            #"{"@timestamp":"\#(at(10))","event.category":"network","process.name":"expand.exe","#
+            + #""process.entity_id":"\#(id)","destination.ip":"8.8.8.8"}"#
+        let (harness, match) = try Self.signedBinaryMatch(start: processStart(at(0), entityID: id), network: network)
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        #expect(document["process.entity_id"] == .string(id))
+    }
+
+    @Test("fields common to all events are copied")
+    func sharedFields() throws {
+        let (harness, match) = try Self.signedBinaryMatch()
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        #expect(Self.lookup(document, "host.name") == .string("ws-1"))
+        #expect(Self.lookup(document, "process.name") == .string("expand.exe"))
+        #expect(Self.lookup(document, "destination.ip") == nil)
+        #expect(document["event"] == nil)
+    }
+
+    @Test("matched raw events are attached")
+    func matchedEvents() throws {
+        let start = processStart(at(0), entityID: "E1")
+        let network = networkConnection(at(10), entityID: "E1")
+        let (harness, match) = try Self.signedBinaryMatch(start: start, network: network)
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        let events = try #require(document["eqlstream.events"]?.arrayValue)
+        #expect(events.count == 2)
+        #expect(events.map { $0["offset"] } == [.integer(41), .integer(42)])
+        #expect(events.map { $0["topic"] } == [.string("logs-endpoint"), .string("logs-endpoint")])
+        #expect(events.first?["event"] == (try JSONValue.parse(Data(start.utf8))))
+        #expect(events.last?["event"] == (try JSONValue.parse(Data(network.utf8))))
+    }
+
+    @Test("serialized document parses back")
+    func serializedRoundTrip() throws {
+        let (harness, match) = try Self.signedBinaryMatch()
+        let alert = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime)
+        let parsed = try JSONValue.parse(Data(alert.json.utf8))
+        #expect(parsed == alert.document)
+    }
+
+    @Test("same coordinates give the same id")
+    func deterministicID() throws {
+        let (firstHarness, firstMatch) = try Self.signedBinaryMatch()
+        let (secondHarness, secondMatch) = try Self.signedBinaryMatch()
+        let first = AlertBuilder.build(firstMatch, rule: firstHarness.rules[0], detectionTime: Self.detectionTime)
+        let second = AlertBuilder.build(
+            secondMatch, rule: secondHarness.rules[0], detectionTime: Self.detectionTime + 1_000_000_000)
+        #expect(first.id == second.id)
+        #expect(first.document["kibana.alert.group.id"] == second.document["kibana.alert.group.id"])
+    }
+
+    @Test("different offset gives a different id")
+    func idDependsOnOffset() throws {
+        let (_, match) = try Self.signedBinaryMatch()
+        let original = AlertBuilder.alertID(ruleID: "R1", events: match.events)
+        let last = try #require(match.events.last)
+        var moved = last.coordinates
+        moved.offset += 1
+        let shifted = StoredEvent(
+            coordinates: moved, time: last.time, arrival: last.arrival, maxTimeBefore: last.maxTimeBefore,
+            raw: last.raw, decoded: last.decoded)
+        let changed = AlertBuilder.alertID(ruleID: "R1", events: [match.events[0], shifted])
+        #expect(original != changed)
+        #expect(AlertBuilder.alertID(ruleID: "R2", events: match.events) != original)
+        #expect(AlertBuilder.alertID(ruleID: "R1", events: match.events) == original)
+    }
+
+    @Test("alert id is a version 5 UUID")
+    func idFormat() throws {
+        let (_, match) = try Self.signedBinaryMatch()
+        let id = AlertBuilder.alertID(ruleID: "R1", events: match.events)
+        let groups = id.split(separator: "-", omittingEmptySubsequences: false)
+        #expect(groups.map(\.count) == [8, 4, 4, 4, 12])
+        #expect(groups[2].first == "5")
+        #expect(groups[3].first.map { "89ab".contains($0) } == true)
+        #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+    }
+
+    @Test("SHA-256 test vectors", arguments: [
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+    ])
+    func sha256Vectors(message: String, digest: String) {
+        #expect(SHA256.hex(SHA256.hash(Array(message.utf8))) == digest)
+    }
+
+    @Test("SHA-256 of one million a")
+    func sha256Million() {
+        let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(SHA256.hex(SHA256.hash(message)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
