@@ -20,6 +20,7 @@ public final class KafkaConsumer {
             ("socket.nagle.disable", "true"),
             ("auto.offset.reset", "earliest"),
             ("partition.assignment.strategy", "range"),
+            ("enable.partition.eof", "true"),
         ]
         settings.append(contentsOf: properties.filter { $0.0 != "enable.auto.commit" && $0.0 != "enable.auto.offset.store" })
         let config = try RDKafkaConfig(settings)
@@ -49,9 +50,11 @@ public final class KafkaConsumer {
     }
 
     /// Polls up to `maxMessages` messages, waiting at most `timeoutMilliseconds` for the first one.
-    /// Rebalance and commit callbacks run inside this call. Returns the number of messages handed to `handler`.
+    /// Rebalance and commit callbacks run inside this call. `endOfPartition` is called when the consumer has read
+    /// everything a partition holds for now. Returns the number of messages handed to `handler`.
     @discardableResult
-    public func poll(timeoutMilliseconds: Int32, maxMessages: Int, handler: (KafkaMessage) -> Void) -> Int {
+    public func poll(timeoutMilliseconds: Int32, maxMessages: Int, endOfPartition: (TopicPartition) -> Void = { _ in },
+                     handler: (KafkaMessage) -> Void) -> Int {
         var count = 0
         var wait = timeoutMilliseconds
         while count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
@@ -60,7 +63,10 @@ public final class KafkaConsumer {
             let element = message.pointee
             let topic = element.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
             guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                if element.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                if element.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    endOfPartition(TopicPartition(topic: topic, partition: element.partition))
+                    continue
+                }
                 let partition = topic.isEmpty ? nil : TopicPartition(topic: topic, partition: element.partition)
                 context.rebalanceHandler?.consumerError(
                     KafkaError(element.err, context: "consume failed at offset \(element.offset)"), partition: partition)

@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     public var commitInterval: Duration = .milliseconds(500)
     public var maxMessageBytes = 1_048_576
+    /// How long a lane waits for a co-partitioned topic that has nothing buffered before it goes on without it.
+    public var mergeWait: Duration = .milliseconds(500)
     public var shutdownTimeout: Duration = .seconds(30)
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .logfmt
@@ -73,6 +75,7 @@ public struct Configuration: Sendable {
         ("detection.idle.timeout", "wall-clock time after which an idle partition expires its state anyway (default 30s)"),
         ("commit.interval", "how often offsets and checkpoints are committed (default 500ms)"),
         ("input.max.message.bytes", "larger messages are rejected as oversized (default 1048576)"),
+        ("input.merge.wait", "with several input topics, how long a partition waits for another topic's events so they are matched in time order (default 500ms)"),
         ("shutdown.timeout", "how long shutdown may take to flush alerts and commit (default 30s)"),
         ("log.level", "trace, debug, info, notice, warning, error or critical (default info)"),
         ("log.format", "logfmt or json (default logfmt)"),
@@ -108,6 +111,7 @@ public struct Configuration: Sendable {
         case "detection.idle.timeout": idleTimeout = try duration()
         case "commit.interval": commitInterval = try duration()
         case "input.max.message.bytes": maxMessageBytes = try positive()
+        case "input.merge.wait": mergeWait = try duration()
         case "shutdown.timeout": shutdownTimeout = try duration()
         case "log.level":
             guard let level = LogLevel(name: value) else { throw fail(LogLevel.allCases.map(\.name).joined(separator: ", ")) }

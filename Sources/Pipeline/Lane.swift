@@ -36,14 +36,19 @@ public final class Lane {
     /// Alerts produced and not yet acknowledged, by delivery token.
     public private(set) var unacknowledged: [Int: AlertRecord] = [:]
     public private(set) var lastActivity = ContinuousClock.now
+    /// Next offset expected from the consumer per topic; messages below it were already received.
+    private var receivedOffset: [String: Int64] = [:]
+    private var merger: TopicMerger
     /// Whether messages below the next expected offset are skipped as already handled. A time-sorted replay turns
     /// this off because it feeds offsets out of order on purpose.
     public var skipsHandledOffsets = true
 
     public init(partition: Int32, rules: [CompiledRule], decoder: EventDecoder, settings: MatcherSettings,
+                topics: Set<String> = [], mergeWait: Duration = .milliseconds(500), mergeCapacity: Int = 20_000,
                 restored: [String: (offset: Int64, checkpoint: Checkpoint?)] = [:]) {
         self.partition = partition
         self.decoder = decoder
+        self.merger = TopicMerger(topics: topics, maxWait: mergeWait, capacity: mergeCapacity)
         let times = restored.values.compactMap { $0.checkpoint?.maxTime }
         self.matcher = SequenceMatcher(rules: rules, settings: settings, restoredMaxTime: times.min())
         for (topic, position) in restored {
@@ -51,27 +56,77 @@ public final class Lane {
         }
     }
 
+    /// Adds an input topic whose partition feeds this lane, so the merge waits for it.
+    public func addTopic(_ topic: String) {
+        merger.topics.insert(topic)
+    }
+
     /// Sets where `topic` resumes and what its checkpoint says was already produced.
     public func restore(topic: String, offset: Int64, checkpoint: Checkpoint?) {
         nextOffset[topic] = offset
+        receivedOffset[topic] = offset
+        merger.topics.insert(topic)
         emittedBelow[topic] = max(checkpoint?.emittedBelow ?? offset, offset)
     }
 
-    /// Decodes and matches one message, returning the alerts it completes.
+    /// Decodes and matches one message at once, in the order given, returning the alerts it completes.
     public func handle(topic: String, offset: Int64, payload: UnsafeRawBufferPointer, detectionTime: Int64) -> LaneOutcome {
-        if skipsHandledOffsets, let expected = nextOffset[topic], offset < expected {
+        if skipsHandledOffsets, let expected = receivedOffset[topic], offset < expected {
             return .duplicate
         }
+        receivedOffset[topic] = max(receivedOffset[topic] ?? 0, offset + 1)
+        let decoded = Result { () throws(DecodeError) in try decoder.decode(payload) }
+        return process(topic: topic, offset: offset, payload: payload, decoded: decoded, detectionTime: detectionTime)
+    }
+
+    /// Takes one consumed message. With one input topic it is matched at once; with several it is buffered and
+    /// released in event-time order across the topics. Returns the outcomes of every message released.
+    public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer, detectionTime: Int64,
+                        now: ContinuousClock.Instant = .now) -> [(topic: String, offset: Int64, outcome: LaneOutcome)] {
+        if let expected = receivedOffset[topic], offset < expected {
+            return [(topic, offset, .duplicate)]
+        }
+        receivedOffset[topic] = offset + 1
+        lastActivity = now
+        let decoded = Result { () throws(DecodeError) in try decoder.decode(payload) }
+        if merger.topics.count <= 1 && merger.count == 0 && (merger.topics.isEmpty || merger.topics.contains(topic)) {
+            merger.topics.insert(topic)
+            return [(topic, offset, process(topic: topic, offset: offset, payload: payload, decoded: decoded, detectionTime: detectionTime))]
+        }
+        merger.add(BufferedMessage(topic: topic, offset: offset, raw: Array(payload), decoded: decoded))
+        return release(detectionTime: detectionTime, now: now)
+    }
+
+    /// Records that the consumer reached the end of `topic`'s partition.
+    public func markEnd(of topic: String) {
+        merger.markEnd(of: topic)
+    }
+
+    /// Processes buffered messages whose turn has come.
+    public func release(detectionTime: Int64, now: ContinuousClock.Instant = .now)
+        -> [(topic: String, offset: Int64, outcome: LaneOutcome)]
+    {
+        var results: [(topic: String, offset: Int64, outcome: LaneOutcome)] = []
+        while let message = merger.next(now: now) {
+            let outcome = message.raw.withUnsafeBytes {
+                process(topic: message.topic, offset: message.offset, payload: $0, decoded: message.decoded, detectionTime: detectionTime)
+            }
+            results.append((message.topic, message.offset, outcome))
+        }
+        return results
+    }
+
+    private func process(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
+                         decoded: Result<DecodedEvent, DecodeError>, detectionTime: Int64) -> LaneOutcome {
         lastActivity = .now
         let positionsBefore = currentPositions(including: topic, at: offset)
         let maxTimeBefore = matcher.maxTime
         nextOffset[topic] = max(nextOffset[topic] ?? 0, offset + 1)
 
         let event: DecodedEvent
-        do {
-            event = try decoder.decode(payload)
-        } catch {
-            return .rejected(error)
+        switch decoded {
+        case .success(let value): event = value
+        case .failure(let error): return .rejected(error)
         }
         let coordinates = EventCoordinates(topic: topic, partition: partition, offset: offset)
         switch matcher.process(event, raw: payload, at: coordinates) {

@@ -73,9 +73,13 @@ public final class StreamProcessor: KafkaRebalanceHandler {
              "rules": ruleSet.rules.count, "lateness": settings.allowedLateness / 1_000_000_000])
         var nextCommit = ContinuousClock.now + configuration.commitInterval
         while !stop.isStopped {
-            consumer.poll(timeoutMilliseconds: 100, maxMessages: 1000) { message in
+            consumer.poll(
+                timeoutMilliseconds: 100, maxMessages: 1000,
+                endOfPartition: { self.lanes[$0.partition]?.markEnd(of: $0.topic) }
+            ) { message in
                 self.handle(message)
             }
+            releaseWaitingMessages()
             handle(reports: producer.poll(timeoutMilliseconds: 0))
             if let fatal = producer.fatalError {
                 throw fatal
@@ -100,12 +104,34 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     // MARK: Messages
 
     private func handle(_ message: KafkaMessage) {
-        counters.consumed += 1
         let lane = laneForMessage(partition: message.partition)
-        let now = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
-        switch lane.handle(topic: message.topic, offset: message.offset, payload: message.payload, detectionTime: now) {
+        let results = lane.receive(
+            topic: message.topic, offset: message.offset, payload: message.payload, detectionTime: Self.wallClockNanoseconds())
+        for result in results {
+            record(result.outcome, topic: result.topic, offset: result.offset, lane: lane)
+        }
+    }
+
+    /// Releases messages that waited for another topic of their lane longer than the merge allows.
+    private func releaseWaitingMessages() {
+        for lane in lanes.values {
+            for result in lane.release(detectionTime: Self.wallClockNanoseconds()) {
+                record(result.outcome, topic: result.topic, offset: result.offset, lane: lane)
+            }
+        }
+    }
+
+    static func wallClockNanoseconds() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+    }
+
+    private func record(_ outcome: LaneOutcome, topic: String, offset: Int64, lane: Lane) {
+        let message = (topic: topic, partition: lane.partition, offset: offset)
+        if case .duplicate = outcome { return }
+        counters.consumed += 1
+        switch outcome {
         case .duplicate:
-            counters.consumed -= 1
+            return
         case .rejected(let error):
             counters.decodeFailures[error.reason, default: 0] += 1
             if let held = badInputLog.admit() {
@@ -131,7 +157,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
 
     private func laneForMessage(partition: Int32) -> Lane {
         if let lane = lanes[partition] { return lane }
-        let lane = Lane(partition: partition, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings)
+        let lane = Lane(
+            partition: partition, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings,
+            topics: Set(configuration.inputTopics), mergeWait: configuration.mergeWait)
         lanes[partition] = lane
         return lane
     }
@@ -229,7 +257,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             } else {
                 lanes[number] = Lane(
                     partition: number, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings,
-                    restored: restored)
+                    topics: Set(members.map(\.topic)), mergeWait: configuration.mergeWait, restored: restored)
             }
         }
         logger.info(
