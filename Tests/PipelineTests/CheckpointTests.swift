@@ -1,0 +1,117 @@
+import Detection
+import Events
+import Pipeline
+import Testing
+
+@Suite("Checkpoint")
+struct CheckpointTests {
+    @Test("text round trip")
+    func textRoundTrip() throws {
+        let checkpoint = Checkpoint(emittedBelow: 1234, maxTime: 1_552_928_257_964_000_000)
+        let parsed = try #require(Checkpoint(text: checkpoint.text))
+        #expect(parsed == checkpoint)
+    }
+
+    @Test("text without a time")
+    func textWithoutTime() throws {
+        let checkpoint = Checkpoint(emittedBelow: 7, maxTime: nil)
+        #expect(checkpoint.text == "eqlstream:v1;e=7;t=-")
+        #expect(Checkpoint(text: checkpoint.text) == checkpoint)
+    }
+
+    @Test("foreign metadata is ignored", arguments: ["", "some other tool", "eqlstream:v1;e=x;t=-", "eqlstream:v1;t=5"])
+    func foreignMetadata(text: String) {
+        #expect(Checkpoint(text: text) == nil)
+    }
+
+    @Test("text is printable and small")
+    func textIsPrintable() {
+        let text = Checkpoint(emittedBelow: .max, maxTime: .min).text
+        #expect(text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F })
+        #expect(text.utf8.count < 100)
+    }
+}
+
+@Suite("Lane checkpoints")
+struct LaneCheckpointTests {
+    @Test("next offset when nothing is held")
+    func nextOffsetWhenNothingHeld() throws {
+        let lane = try Fixtures.lane()
+        _ = lane.feed(Fixtures.other(at: "2024-01-01T00:00:00Z"), offset: 0)
+        _ = lane.feed(Fixtures.other(at: "2024-01-01T00:00:01Z"), offset: 1)
+        let checkpoint = try #require(lane.checkpoints()["events"])
+        #expect(checkpoint.offset == 2)
+        #expect(checkpoint.checkpoint.emittedBelow == 2)
+    }
+
+    @Test("held start keeps the resume offset")
+    func heldStartKeepsResumeOffset() throws {
+        let lane = try Fixtures.lane()
+        _ = lane.feed(Fixtures.other(at: "2024-01-01T00:00:00Z"), offset: 0)
+        _ = lane.feed(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), offset: 1)
+        _ = lane.feed(Fixtures.other(at: "2024-01-01T00:00:02Z"), offset: 2)
+        let checkpoint = try #require(lane.checkpoints()["events"])
+        #expect(checkpoint.offset == 1)
+        #expect(checkpoint.checkpoint.emittedBelow == 3)
+        // The greatest event time before the held event is what a resume restores its watermark from.
+        #expect(checkpoint.checkpoint.maxTime == Timestamp.parse(Array("2024-01-01T00:00:00Z".utf8)))
+    }
+
+    @Test("unacknowledged alert holds the emitted mark")
+    func unacknowledgedAlertHoldsEmittedMark() throws {
+        let lane = try Fixtures.lane()
+        _ = lane.feed(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), offset: 0)
+        let outcome = lane.feed(Fixtures.network("a", at: "2024-01-01T00:00:02Z"), offset: 1)
+        let record = try #require(outcome.alerts.first)
+        lane.track(token: 9, record: record)
+        _ = lane.feed(Fixtures.other(at: "2024-01-01T00:00:03Z"), offset: 2)
+        var checkpoint = try #require(lane.checkpoints()["events"])
+        #expect(checkpoint.checkpoint.emittedBelow == 1)
+        #expect(checkpoint.offset == 0)
+        lane.acknowledge(token: 9)
+        checkpoint = try #require(lane.checkpoints()["events"])
+        #expect(checkpoint.checkpoint.emittedBelow == 3)
+    }
+
+    @Test("restored lane suppresses produced alerts")
+    func restoredLaneSuppressesProducedAlerts() throws {
+        let first = try Fixtures.lane()
+        _ = first.feed(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), offset: 0)
+        let produced = first.feed(Fixtures.network("a", at: "2024-01-01T00:00:02Z"), offset: 1)
+        #expect(produced.alerts.count == 1)
+        _ = first.feed(Fixtures.start("b", at: "2024-01-01T00:00:03Z"), offset: 2)
+        let saved = try #require(first.checkpoints()["events"])
+
+        let second = try Fixtures.lane(restored: ["events": (saved.offset, saved.checkpoint)])
+        let replayed = second.feed(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), offset: 0)
+        let again = second.feed(Fixtures.network("a", at: "2024-01-01T00:00:02Z"), offset: 1)
+        #expect(replayed.alerts.isEmpty)
+        #expect(again.alerts.isEmpty)
+        #expect(again.suppressedCount == 1)
+        _ = second.feed(Fixtures.start("b", at: "2024-01-01T00:00:03Z"), offset: 2)
+        let fresh = second.feed(Fixtures.network("b", at: "2024-01-01T00:00:04Z"), offset: 3)
+        #expect(fresh.alerts.count == 1)
+    }
+
+    @Test("restored alert id equals the original")
+    func restoredAlertIDEqualsOriginal() throws {
+        let first = try Fixtures.lane()
+        _ = first.feed(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), offset: 0)
+        let original = try #require(first.feed(Fixtures.network("a", at: "2024-01-01T00:00:02Z"), offset: 1).alerts.first)
+        let second = try Fixtures.lane()
+        _ = second.feed(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), offset: 0)
+        let repeated = try #require(second.feed(Fixtures.network("a", at: "2024-01-01T00:00:02Z"), offset: 1).alerts.first)
+        #expect(original.alert.id == repeated.alert.id)
+    }
+
+    @Test("already handled offsets are skipped")
+    func handledOffsetsSkipped() throws {
+        let lane = try Fixtures.lane()
+        _ = lane.feed(Fixtures.other(at: "2024-01-01T00:00:00Z"), offset: 5)
+        let outcome = lane.feed(Fixtures.other(at: "2024-01-01T00:00:00Z"), offset: 5)
+        guard case .duplicate = outcome else {
+            Issue.record("expected a duplicate, got \(outcome)")
+            return
+        }
+    }
+}
