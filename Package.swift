@@ -33,6 +33,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Detection", "Events", "EQL"]),
         // Broker tests: start `eqlstream dev-broker` and `eqlstream run` as processes and talk to them over TCP.
         .testTarget(name: "BrokerTests", dependencies: ["eqlstream", "Kafka"]),
+        // Runs the engine and the reference EQL engine side by side over generated streams (scripts/difftest).
+        .testTarget(name: "DifferentialTests", dependencies: ["eqlstream"]),
     ],
     swiftLanguageModes: [.v5]
 )

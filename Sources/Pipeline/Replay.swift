@@ -11,6 +11,8 @@ public struct Replay {
     public struct Summary: Sendable {
         public var counters = Counters()
         public var lines = 0
+        /// Held events dropped because the cap on held events was reached; sequences they started are lost.
+        public var evictedEvents = 0
     }
 
     public let ruleSet: RuleSet
@@ -72,6 +74,7 @@ public struct Replay {
                 }
             }
         }
+        summary.evictedEvents = lane.matcher.evictedEvents
         return summary
     }
 }

@@ -17,12 +17,14 @@ enum ReplayCommand {
           --lateness DURATION   How late an event may be and still match, e.g. 4m (default: the rules' lookback
                                 minus interval, 4m for a rule that looks back 9m every 5m).
           --window DURATION     Window for rules with neither maxspan nor lookback (default: 9m).
+          --max-held-events N   Cap on events held for pending sequences across all rules; past it the oldest
+                                keys are evicted and counted (default: 100000).
           --quiet               Print no per-line errors, only the summary.
         """
 
     static func main(_ arguments: ArraySlice<String>) throws -> Int32 {
         let options = try Arguments(
-            arguments, valued: ["--rules", "--lateness", "--window"], flagNames: ["--sort", "--help", "--quiet"])
+            arguments, valued: ["--rules", "--lateness", "--window", "--max-held-events"], flagNames: ["--sort", "--help", "--quiet"])
         if options.has("--help") {
             printLine(help)
             return 0
@@ -46,7 +48,8 @@ enum ReplayCommand {
             return ExitStatus.usage
         }
         let lateness = configuration.lateness(for: ruleSet.rules.map(\.rule))
-        var replay = Replay(ruleSet: ruleSet, settings: MatcherSettings(allowedLateness: lateness))
+        let maxHeld = try options.integer("--max-held-events", default: configuration.maxHeldEvents, range: 1...Int.max)
+        var replay = Replay(ruleSet: ruleSet, settings: MatcherSettings(allowedLateness: lateness, maxHeldEvents: maxHeld))
         replay.sortByTime = options.has("--sort")
         var reported = 0
         let quiet = options.has("--quiet")
@@ -63,7 +66,7 @@ enum ReplayCommand {
         if !quiet && reported > 20 { printError("... \(reported - 20) more lines like these") }
         let counters = summary.counters
         printError(
-            "replayed \(counters.consumed) events from \(options.positional.count) file(s) with \(ruleSet.rules.count) rule(s): \(counters.alertsProduced) alerts, \(counters.badMessages) bad, \(counters.lateEvents) late")
+            "replayed \(counters.consumed) events from \(options.positional.count) file(s) with \(ruleSet.rules.count) rule(s): \(counters.alertsProduced) alerts, \(counters.badMessages) bad, \(counters.lateEvents) late, \(summary.evictedEvents) evicted")
         return 0
     }
 }
