@@ -27,19 +27,24 @@ public struct CompiledRule: Sendable {
     public let window: Int64
     /// Every field the rule reads, for `check` and for the decoder.
     public let fieldNames: [String]
+    /// Slot of the rule's `timestamp_override` field, when it sets one.
+    public let timestampSlot: Int?
+    /// Slot of the rule's `tiebreaker_field`, when it sets one.
+    public let tiebreakerSlot: Int?
 
     public var isSequence: Bool { stages.count > 1 }
 
     /// Parses and compiles `rule`, registering the fields it reads in `fields`.
     ///
-    /// - Throws: ``RuleLoadError`` with the line and column inside the query text.
+    /// - Throws: ``RuleLoadError`` at the file position of the error when the rule's file format gives it (TOML),
+    ///   otherwise with the line and column inside the query text in `queryPosition` and in the message.
     public init(rule: Rule, fields: FieldTable, defaultWindow: Duration) throws {
         self.rule = rule
         let query: Query
         do {
             query = try EQLParser.parse(rule.query)
         } catch let error as EQLSyntaxError {
-            throw RuleLoadError(file: rule.source, line: error.line, column: error.column, "rule \(rule.ruleID): \(error.message)")
+            throw RuleLoadError(rule: rule, syntaxError: error)
         }
         let categoryField = rule.eventCategoryOverride ?? "event.category"
         // The rule's own fields are collected in a private table, because the shared one holds other rules' too.
@@ -53,7 +58,7 @@ public struct CompiledRule: Sendable {
                 }
                 return Stage(filter: filter, keys: keyFields)
             } catch let error as EQLCompileError {
-                throw RuleLoadError(file: rule.source, line: error.line, column: error.column, "rule \(rule.ruleID): \(error.message)")
+                throw RuleLoadError(rule: rule, compileError: error)
             }
         }
         switch query.body {
@@ -71,6 +76,9 @@ public struct CompiledRule: Sendable {
         var names = Set(ownFields.names)
         names.formUnion(stages.flatMap { $0.keys.map(\.name) })
         names.formUnion(until?.keys.map(\.name) ?? [])
+        timestampSlot = rule.timestampOverride.map { fields.slot(for: $0) }
+        tiebreakerSlot = rule.tiebreakerField.map { fields.slot(for: $0) }
+        names.formUnion([rule.timestampOverride, rule.tiebreakerField].compactMap { $0 })
         fieldNames = names.sorted()
     }
 

@@ -25,6 +25,8 @@ public struct Rule: Sendable {
     public var eventCategoryOverride: String?
     /// Where the rule was read from, for messages.
     public var source: String
+    /// The location of `query` in the file, so that query errors can name a file position when the format gives it.
+    public var queryPlacement: QueryPlacement = .jsonString(line: nil)
 
     /// The lookback span that `from` and `interval` give: `now-9m` is 9 minutes.
     public var lookback: Duration? {
@@ -42,12 +44,17 @@ public struct RuleLoadError: Error, CustomStringConvertible, Sendable {
     public var file: String
     public var line: Int?
     public var column: Int?
+    /// The line and column inside the query text, for a query error in a rule whose file positions are not known.
+    public var queryPosition: SourcePosition?
     public var message: String
 
-    public init(file: String, line: Int? = nil, column: Int? = nil, _ message: String) {
+    public init(
+        file: String, line: Int? = nil, column: Int? = nil, queryPosition: SourcePosition? = nil, _ message: String
+    ) {
         self.file = file
         self.line = line
         self.column = column
+        self.queryPosition = queryPosition
         self.message = message
     }
 

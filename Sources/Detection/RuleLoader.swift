@@ -1,46 +1,69 @@
 import EQL
 import Foundation
 
-/// Reads Kibana detection rules from a JSON file (one rule object, or an export with one object per line) or from
-/// every `.json` and `.ndjson` file in a folder.
+/// Reads detection rules from a file or from every rule file in a folder: Kibana rule JSON (one rule object, or an
+/// export with one object per line, in `.json` and `.ndjson` files) and Elastic detection-rules TOML (`.toml`).
 public enum RuleLoader {
+    /// The file name extensions that a rules folder is searched for.
+    public static let ruleFileExtensions = [".json", ".ndjson", ".toml"]
+
     /// Loads every rule under `path`, in file-name order.
     ///
-    /// - Throws: ``RuleLoadError`` for a missing path, unreadable file, invalid JSON or a rule without the fields the
-    ///   engine needs. Nothing is loaded when any file fails, so a broken file is never half-applied.
+    /// - Throws: ``RuleLoadError`` for a missing path, unreadable file, invalid JSON or TOML, a rule without the
+    ///   fields the engine needs, or a rule_id defined twice. Nothing is loaded when any file fails, so a broken file
+    ///   is never half-applied.
     public static func load(path: String) throws -> [Rule] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RuleLoadError(file: path, "no such file or folder; set rules.path to a rule file or a folder of them")
-        }
-        var files: [String] = []
-        if isDirectory.boolValue {
-            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-            files = names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".ndjson") }.map { path + "/" + $0 }
-            guard !files.isEmpty else {
-                throw RuleLoadError(file: path, "the folder has no .json or .ndjson rule files")
-            }
-        } else {
-            files = [path]
-        }
         var rules: [Rule] = []
-        for file in files {
+        for file in try ruleFiles(at: path) {
             rules.append(contentsOf: try loadFile(file))
         }
-        var seen: [String: String] = [:]
-        for rule in rules {
-            if let first = seen[rule.ruleID] {
-                throw RuleLoadError(file: rule.source, "rule_id \(rule.ruleID) is already defined in \(first); each rule_id must be unique")
-            }
-            seen[rule.ruleID] = rule.source
+        if let error = duplicateRuleIDErrors(rules).first {
+            throw error
         }
         return rules
     }
 
-    /// Loads the rules in one JSON file.
+    /// Returns `path` itself when it is a file, or the rule files in the folder `path` in file-name order.
+    ///
+    /// - Throws: ``RuleLoadError`` when the path does not exist or the folder has no rule files.
+    public static func ruleFiles(at path: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RuleLoadError(file: path, "no such file or folder; set rules.path to a rule file or a folder of them")
+        }
+        guard isDirectory.boolValue else {
+            return [path]
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+        let files = names.filter { name in ruleFileExtensions.contains { name.hasSuffix($0) } }.map { path + "/" + $0 }
+        guard !files.isEmpty else {
+            throw RuleLoadError(file: path, "the folder has no .json, .ndjson or .toml rule files")
+        }
+        return files
+    }
+
+    /// Returns one error for each rule whose rule_id an earlier rule in `rules` already has.
+    public static func duplicateRuleIDErrors(_ rules: [Rule]) -> [RuleLoadError] {
+        var seen: [String: String] = [:]
+        var errors: [RuleLoadError] = []
+        for rule in rules {
+            if let first = seen[rule.ruleID] {
+                let message = "rule_id \(rule.ruleID) is already defined in \(first); each rule_id must be unique"
+                errors.append(RuleLoadError(file: rule.source, message))
+                continue
+            }
+            seen[rule.ruleID] = rule.source
+        }
+        return errors
+    }
+
+    /// Loads the rules in one file: TOML when the name ends in `.toml`, JSON otherwise.
     public static func loadFile(_ file: String) throws -> [Rule] {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RuleLoadError(file: file, "cannot read the file")
+        }
+        if file.hasSuffix(".toml") {
+            return [try tomlRule(String(decoding: data, as: UTF8.self), source: file)]
         }
         if let whole = try? JSONValue.parse(data), case .object = whole {
             return [try rule(from: whole, source: file, line: nil)]
@@ -112,7 +135,8 @@ public enum RuleLoader {
             timestampOverride: try string("timestamp_override"),
             tiebreakerField: try string("tiebreaker_field"),
             eventCategoryOverride: try string("event_category_override"),
-            source: source
+            source: source,
+            queryPlacement: .jsonString(line: line)
         )
     }
 }

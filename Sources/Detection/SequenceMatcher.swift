@@ -68,6 +68,10 @@ public final class SequenceMatcher {
             }
             let isUntil = rule.until?.filter.matches(event) ?? false
             guard mask != 0 || isUntil else { continue }
+            // A rule with a timestamp override orders its events by that field; an event without it is not one
+            // the rule's search would return.
+            guard let ruleTime = rule.time(of: event) else { continue }
+            let tiebreaker = rule.tiebreaker(of: event)
 
             if stored == nil {
                 stored = StoredEvent(
@@ -76,7 +80,8 @@ public final class SequenceMatcher {
             }
             for (key, keyMask) in keysByStage(of: event, rule: rule, mask: mask) {
                 let keyIsUntil = isUntil && key == untilKey(of: event, rule: rule, matching: key)
-                let entry = KeyState.Entry(event: stored!, stageMask: keyMask, isUntil: keyIsUntil)
+                let entry = KeyState.Entry(
+                    event: stored!, stageMask: keyMask, isUntil: keyIsUntil, time: ruleTime, tiebreaker: tiebreaker)
                 let state = keyState(rule: ruleIndex, key: key)
                 let before = state.history.count
                 state.prune(before: horizon(for: rule))

@@ -140,8 +140,8 @@ struct ExpressionCompiler {
             let flipped = comparisonOperator.flipped
             return try predicate(on: right) { flipped.holds(for: $0, literal) }
         }
-        // Both sides are computed, for example two fields. Elasticsearch rejects some field-to-field comparisons;
-        // this engine accepts them all and compares every pair of elements, with null giving unknown.
+        // Both sides are computed but at most one reads fields, because `EQLCompiler.rejectFieldComparisons` rejects
+        // field-to-field comparisons first. Every pair of elements is compared, with null giving unknown.
         let first = try value(left)
         let second = try value(right)
         return { event in

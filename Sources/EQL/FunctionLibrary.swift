@@ -83,7 +83,9 @@ enum FunctionLibrary {
         name: String, isCaseInsensitive: Bool, argumentCount: Int, at position: SourcePosition
     ) throws -> FunctionSignature {
         guard let signature = signature(named: name) else {
-            throw EQLCompileError(at: position, "unknown function `\(name)`")
+            let known = signatures.values.map(\.name).sorted { $0.lowercased() < $1.lowercased() }
+            throw EQLCompileError(
+                at: position, "unknown function `\(name)`; expected one of \(known.joined(separator: ", "))")
         }
         if isCaseInsensitive && !signature.allowsCaseInsensitive {
             throw EQLCompileError(at: position, "function `\(signature.name)` has no case-insensitive `~` form")

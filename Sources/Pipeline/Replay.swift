@@ -1,4 +1,5 @@
 import Detection
+import EQL
 import Events
 import Foundation
 
@@ -29,7 +30,14 @@ public struct Replay {
         var summary = Summary()
         let lane = Lane(partition: 0, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings)
         lane.skipsHandledOffsets = !sortByTime
-        var messages: [(topic: String, offset: Int64, bytes: ArraySlice<UInt8>, time: Int64)] = []
+        var messages: [(topic: String, offset: Int64, bytes: ArraySlice<UInt8>, time: Int64, tiebreaker: EQLValue?)] = []
+        // When every rule orders events by the same override field and tiebreaker, sort by those, as
+        // Elasticsearch's search would; otherwise by @timestamp, and each rule reorders its own events.
+        let orderingRule = ruleSet.rules.first.flatMap { first in
+            ruleSet.rules.allSatisfy {
+                $0.rule.timestampOverride == first.rule.timestampOverride && $0.rule.tiebreakerField == first.rule.tiebreakerField
+            } ? first : nil
+        }
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ConfigurationError("cannot read \(file); check the path")
@@ -41,15 +49,26 @@ public struct Replay {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 summary.lines += 1
                 var time = Int64.max
-                if sortByTime {
-                    time = line.withUnsafeBytes { (try? ruleSet.decoder.decode($0).time) ?? Int64.max }
+                var tiebreaker: EQLValue?
+                if sortByTime, let event = line.withUnsafeBytes({ try? ruleSet.decoder.decode($0) }) {
+                    time = orderingRule.map { $0.time(of: event) ?? .max } ?? event.time
+                    tiebreaker = orderingRule?.tiebreaker(of: event)
                 }
-                messages.append((file, offset, line, time))
+                messages.append((file, offset, line, time, tiebreaker))
             }
         }
         if sortByTime {
-            messages = messages.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
-                .map(\.element)
+            messages = messages.enumerated().sorted { lhs, rhs in
+                if lhs.element.time != rhs.element.time { return lhs.element.time < rhs.element.time }
+                switch (lhs.element.tiebreaker, rhs.element.tiebreaker) {
+                case (let left?, let right?):
+                    if let order = EQLValueOrder.compare(left, right), order != 0 { return order < 0 }
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): break
+                }
+                return lhs.offset < rhs.offset
+            }.map(\.element)
         }
         let detectionTime = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
         for message in messages {

@@ -15,11 +15,9 @@ public struct RuleSet: Sendable {
     public init(rules: [Rule], defaultWindow: Duration, maxMessageBytes: Int = 1_048_576) throws {
         let fields = FieldTable()
         let compiled = try rules.map { try CompiledRule(rule: $0, fields: fields, defaultWindow: defaultWindow) }
-        let overrides = Set(rules.compactMap(\.timestampOverride))
-        guard overrides.count <= 1 else {
-            throw RuleLoadError(file: rules[0].source, "rules set different timestamp_override fields (\(overrides.sorted().joined(separator: ", "))); one rule set reads one event time")
-        }
         self.rules = compiled
-        self.decoder = EventDecoder(fields: fields, timestampField: overrides.first ?? "@timestamp", maxMessageBytes: maxMessageBytes)
+        // `@timestamp` drives each partition's watermark; a rule with timestamp_override orders its own sequences
+        // by its field.
+        self.decoder = EventDecoder(fields: fields, maxMessageBytes: maxMessageBytes)
     }
 }

@@ -99,10 +99,12 @@ struct CompiledRuleTests {
             _ = try CompiledRule(rule: rule, fields: FieldTable(), defaultWindow: .seconds(60))
             Issue.record("the query compiled")
         } catch let error as RuleLoadError {
+            // A JSON rule's query is one JSON string, so the position is inside the query, not in the file.
             #expect(error.file == "test")
-            #expect(error.line == 1)
-            #expect(error.column != nil)
+            #expect(error.line == nil)
+            #expect(error.queryPosition == SourcePosition(line: 1, column: 46))
             #expect(error.message.contains("bad"))
+            #expect(error.message.contains("query line 1, column 46"))
         }
     }
 
@@ -114,7 +116,7 @@ struct CompiledRuleTests {
             Issue.record("the query compiled")
         } catch let error as RuleLoadError {
             #expect(error.message.contains("bad-function"))
-            #expect(error.column != nil)
+            #expect(error.queryPosition == SourcePosition(line: 1, column: 15))
         }
     }
 }

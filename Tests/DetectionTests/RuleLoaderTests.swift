@@ -63,11 +63,14 @@ struct RuleLoaderTests {
         #expect(threat.first?["framework"]?.stringValue == "MITRE ATT&CK")
     }
 
-    @Test("folder loads only rule files")
+    @Test("folder loads JSON and TOML rule files")
     func sharedRulesFolder() throws {
-        // The folder also contains a README and a TOML copy of the rule, which the loader skips.
-        let rules = try RuleLoader.load(path: rulesFolder.path)
-        #expect(rules.map(\.ruleID) == ["63e65ec3-43b1-45b0-8f2d-45b34291dc44"])
+        // The folder contains a README, which the loader skips, and the same rule as JSON and as TOML. Both files
+        // are read, so the rule_id they share is rejected.
+        let error = try #require(loadError(rulesFolder.path))
+        #expect(error.file == signedBinaryTOMLPath)
+        #expect(error.message.contains(signedBinaryRulePath))
+        #expect(error.message.contains("63e65ec3-43b1-45b0-8f2d-45b34291dc44"))
     }
 
     @Test("folder loads files in name order")

@@ -117,13 +117,32 @@ struct OperatorTests {
         #expect(try !evaluate(#"process where s > 1"#, values))
     }
 
-    @Test("field compared with field")
+    @Test("field compared with field is rejected")
     func fieldToField() throws {
-        let same: [String: EQLValue] = ["a": .string("x"), "b": .string("x")]
-        let different: [String: EQLValue] = ["a": .string("x"), "b": .string("y")]
-        #expect(try evaluate("process where a == b", same))
-        #expect(try !evaluate("process where a == b", different))
-        #expect(try !evaluate("process where a == b", ["a": .string("x")]))
+        // Elasticsearch rejects a comparison whose two sides both read fields, even through functions.
+        let equal = try #require(try compileError("process where a == b"))
+        #expect(equal.line == 1)
+        #expect(equal.column == 20)
+        #expect(equal.message.contains("found the field `b` on the right of `==`"))
+        #expect(equal.message.contains("expected a constant"))
+        let ordered = try #require(try compileError("process where x > 1 and length(a) >= b + 1"))
+        #expect(ordered.column == 38)
+        #expect(ordered.message.contains("an expression that reads the field `b` on the right of `>=`"))
+        let nested = try #require(try compileError("process where not (a != b)"))
+        #expect(nested.column == 25)
+        let list = try #require(try compileError(#"process where a in ("x", b)"#))
+        #expect(list.column == 26)
+        #expect(list.message.contains("in the list of `in`"))
+    }
+
+    @Test("field compared with constant expression")
+    func fieldToConstantExpression() throws {
+        // A side that reads no field is a constant, on either side of the operator.
+        #expect(try evaluate("process where a == 1 + 1", ["a": .integer(2)]))
+        #expect(try evaluate("process where 1 + 1 == a", ["a": .integer(2)]))
+        #expect(try evaluate(#"process where length(a) == length("abc")"#, ["a": .string("xyz")]))
+        #expect(try evaluate(#"process where "x" in (a, "y")"#, ["a": .string("x")]))
+        #expect(try evaluate("process where a + 1 == 3", ["a": .integer(2)]))
     }
 
     @Test("and, or and not")

@@ -116,21 +116,29 @@ def oracle_matches(query_id, note, events):
     return [[event["event"]["id"]] for event in events if ORACLES[note](event)]
 
 
-def run_reference(python, reference, query, path):
+def run_reference(python, reference, query, path, options=None):
+    extra = []
+    if options and "tiebreaker" in options:
+        extra += ["--tiebreaker", options["tiebreaker"]]
+    if options and "timestamp" in options:
+        extra += ["--timestamp-field", options["timestamp"]]
     result = subprocess.run(
-        [python, reference, "--query", query, "--id-field", "event.id", path],
+        [python, reference, "--query", query, "--id-field", "event.id", *extra, path],
         capture_output=True, text=True, check=False)
     if result.returncode != 0:
         return None, result.stderr.strip()
     return [json.loads(line)["event_ids"] for line in result.stdout.splitlines() if line.strip()], None
 
 
-def key_values(event):
-    """Every join key value an event offers to the test's queries."""
-    return {str(value) for path in ("process.entity_id", "user.name") for value in values(field(event, path))}
+def join_fields(query):
+    """The fields a query joins on: every field named after `by`, on the sequence or on a stage."""
+    fields = set()
+    for group in re.findall(r"\bby\s+([?\w.@]+(?:\s*,\s*[?\w.@]+)*)", query):
+        fields |= {name.strip().lstrip("?") for name in group.split(",")}
+    return fields
 
 
-def exclude_self_pairs(expected, actual, events_by_id):
+def exclude_self_pairs(expected, actual, events_by_id, fields):
     """Drops sequences whose keys meet a reference sequence that lists one event twice.
 
     Elasticsearch's sequence matcher only extends a sequence with an event whose ordinal is greater than the last
@@ -138,6 +146,15 @@ def exclude_self_pairs(expected, actual, events_by_id):
     engine produces such sequences for events that have both a multi-valued join key and a category array that
     matches two stages, and its later state for those keys is then off. Those keys are left out on both sides.
     """
+    ordered = sorted(fields)
+
+    def key_values(event):
+        tuples = [()]
+        for path in ordered:
+            options = [str(value) for value in values(field(event, path))] or ["<missing>"]
+            tuples = [prefix + (option,) for prefix in tuples for option in options]
+        return set(tuples)
+
     tainted = set()
     for ids in expected:
         if len(set(ids)) < len(ids):
@@ -178,11 +195,21 @@ def main():
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="eqlstream-diff-")
-    rules_dir = os.path.join(work, "rules")
-    os.makedirs(rules_dir)
-    for query_id, query, _ in QUERIES:
+    queries = [entry if len(entry) == 4 else (*entry, {}) for entry in QUERIES]
+    # Rules that order events their own way run in a replay of their own, sorted by their ordering fields.
+    rule_dirs = []
+    for query_id, query, _, options in queries:
+        group = "default" if not options else query_id
+        rules_dir = os.path.join(work, "rules-" + group)
+        if rules_dir not in rule_dirs:
+            os.makedirs(rules_dir)
+            rule_dirs.append(rules_dir)
         rule = {"rule_id": query_id, "name": query_id, "type": "eql", "language": "eql", "query": query,
                 "from": "now-36500d", "interval": "5m", "severity": "low", "risk_score": 21}
+        if "tiebreaker" in options:
+            rule["tiebreaker_field"] = options["tiebreaker"]
+        if "timestamp" in options:
+            rule["timestamp_override"] = options["timestamp"]
         with open(os.path.join(rules_dir, query_id + ".json"), "w") as handle:
             json.dump(rule, handle)
 
@@ -191,11 +218,13 @@ def main():
         events = generate(seed=1000 + stream, count=args.events)
         path = os.path.join(work, "stream-%d.ndjson" % stream)
         write(path, events)
-        ours = run_engine(args.binary, rules_dir, path)
+        ours = {}
+        for rules_dir in rule_dirs:
+            ours.update(run_engine(args.binary, rules_dir, path))
         with ThreadPoolExecutor(max_workers=2) as pool:
-            references = list(pool.map(lambda q: run_reference(args.python, args.reference, q[1], path), QUERIES))
+            references = list(pool.map(lambda q: run_reference(args.python, args.reference, q[1], path, q[3]), queries))
         events_by_id = {event["event"]["id"]: event for event in events}
-        for (query_id, query, note), (reference, error) in zip(QUERIES, references):
+        for (query_id, query, note, options), (reference, error) in zip(queries, references):
             if note == "maxspan-ms":
                 expected = maxspan_oracle(query, events_by_id, args.python, args.reference, path)
                 expected, source = (expected, "reference with maxspan=1h") if expected is not None else (None, "reference failed")
@@ -208,7 +237,7 @@ def main():
             actual = ours.get(query_id, [])
             excluded = 0
             if expected is not None and note in (None, "maxspan-ms"):
-                expected, actual, excluded = exclude_self_pairs(expected, actual, events_by_id)
+                expected, actual, excluded = exclude_self_pairs(expected, actual, events_by_id, join_fields(query))
             agree = expected is not None and sorted(actual) == sorted(expected)
             report = {"stream": stream, "query": query_id, "agree": agree, "expected_from": source,
                       "engine": len(actual), "expected": None if expected is None else len(expected),

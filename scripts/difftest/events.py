@@ -39,6 +39,12 @@ def generate(seed, count):
         nanos = now - now % step
         category = rng.choice(CATEGORIES)
         event = {"@timestamp": _format_time(nanos, digits), "event": {"id": "e%d" % index}}
+        if rng.random() < 0.8:
+            # Small values, so equal timestamps often have equal or missing tiebreakers too.
+            event["event"]["sequence"] = rng.randint(0, 20)
+        # Ingest time, a few seconds off the event time, for rules that order by timestamp_override.
+        created = nanos + rng.choice([-5, -1, 0, 0, 2, 7]) * 10**9
+        event["event"]["created"] = _format_time(created - created % 10**6, 3)
         shape = rng.random()
         if shape < 0.45:
             event["event"]["category"] = [category]

@@ -1,6 +1,7 @@
 """The queries the differential test runs through both engines.
 
-Each entry is (id, query, note). A note marks a query whose answer the reference engine cannot decide for
+Each entry is (id, query, note), or (id, query, note, options) where options set the rule's
+`tiebreaker_field` or `timestamp_override`. A note marks a query whose answer the reference engine cannot decide for
 Elasticsearch; the note names the Elasticsearch source that decides it, and the harness then checks the
 engine against that rule instead of against the reference.
 """
@@ -86,4 +87,11 @@ QUERIES = [
     ("seq-any", 'sequence by process.entity_id [any where event.type == "start"] [any where event.type == "end"]', None),
     ("seq-maxspan-hours",
      "sequence by process.entity_id with maxspan=1h [process where true] [file where true] [network where true]", None),
+    # Ordering fields.
+    ("seq-tiebreaker", "sequence by process.entity_id [process where true] [network where true]", None,
+     {"tiebreaker": "event.sequence"}),
+    ("seq-tiebreaker-maxspan", 'sequence by user.name with maxspan=30s [process where true] [file where true]', None,
+     {"tiebreaker": "event.sequence"}),
+    ("seq-timestamp-override", "sequence by process.entity_id [process where true] [network where true]", None,
+     {"timestamp": "event.created"}),
 ]
