@@ -7,10 +7,15 @@ public struct MatcherSettings: Sendable {
     public var allowedLateness: Int64
     /// Upper bound on events held across all rules and keys of one partition.
     public var maxHeldEvents: Int
+    /// How far ahead of the wall clock an event's time may be before it is counted as coming from a host whose
+    /// clock runs ahead, in nanoseconds. Such an event is still matched.
+    public var maxClockSkew: Int64
 
-    public init(allowedLateness: Duration = .seconds(240), maxHeldEvents: Int = 100_000) {
+    public init(allowedLateness: Duration = .seconds(240), maxHeldEvents: Int = 100_000,
+                maxClockSkew: Duration = .seconds(300)) {
         self.allowedLateness = CompiledRule.nanoseconds(allowedLateness)
         self.maxHeldEvents = maxHeldEvents
+        self.maxClockSkew = CompiledRule.nanoseconds(maxClockSkew)
     }
 }
 
@@ -32,6 +37,8 @@ public final class SequenceMatcher {
     public private(set) var heldEvents = 0
     public private(set) var lateEvents = 0
     public private(set) var evictedEvents = 0
+    /// Events whose time was further ahead of the wall clock than the allowed skew.
+    public private(set) var futureEvents = 0
 
     private var states: [[[EQLValue]: KeyState]]
     private var nextArrival: Int64 = 0
@@ -49,13 +56,25 @@ public final class SequenceMatcher {
     }
 
     /// Matches one decoded event. `raw` is the message, kept only when the event matches a stage.
-    public func process(_ event: DecodedEvent, raw: UnsafeRawBufferPointer, at coordinates: EventCoordinates) -> Outcome {
+    ///
+    /// `wallClock` is the current time in nanoseconds since the epoch; the watermark never passes it.
+    public func process(_ event: DecodedEvent, raw: UnsafeRawBufferPointer, at coordinates: EventCoordinates,
+                        wallClock: Int64 = .max) -> Outcome {
         if let watermark, event.time < watermark {
             lateEvents += 1
             return .late(watermark: watermark)
         }
         let maxTimeBefore = maxTime
-        maxTime = max(maxTime ?? event.time, event.time)
+        // The watermark follows event time but never passes the wall clock, so one event from a host whose clock
+        // runs ahead cannot make every later event of its partition look late. Events further ahead than the
+        // allowed skew are counted, so that the skew is visible.
+        // NOTE: the cap depends on the wall clock, so a replay after a restart may judge events that came after a
+        // future-dated one differently.
+        let advance = min(event.time, wallClock)
+        if event.time > wallClock &+ settings.maxClockSkew {
+            futureEvents += 1
+        }
+        maxTime = max(maxTime ?? advance, advance)
         let arrival = nextArrival
         nextArrival += 1
 

@@ -16,6 +16,7 @@ public struct Configuration: Sendable {
     public var defaultWindow: Duration = .seconds(540)
     public var maxHeldEvents = 100_000
     public var idleTimeout: Duration = .seconds(30)
+    public var maxClockSkew: Duration = .seconds(300)
     public var commitInterval: Duration = .milliseconds(500)
     public var maxMessageBytes = 1_048_576
     /// How long a lane waits for a co-partitioned topic that has nothing buffered before it goes on without it.
@@ -35,6 +36,11 @@ public struct Configuration: Sendable {
     /// Whether no broker is configured, so `run` starts the embedded one.
     public var isEmbedded: Bool {
         !(kafkaCommon + kafkaConsumer).contains { $0.0 == "bootstrap.servers" || $0.0 == "metadata.broker.list" }
+    }
+
+    /// The consumer group the service joins: `kafka.group.id` or `kafka.consumer.group.id`, else `eqlstream`.
+    public var groupID: String {
+        (kafkaCommon + kafkaConsumer).last { $0.0 == "group.id" }?.1 ?? "eqlstream"
     }
 
     /// The librdkafka properties for the consumer.
@@ -72,6 +78,7 @@ public struct Configuration: Sendable {
         ("detection.allowed.lateness", "how late an event may arrive and still match, e.g. 4m; default: the rules' lookback minus interval"),
         ("detection.default.window", "sequence window for rules with neither maxspan nor lookback (default 9m)"),
         ("detection.max.held.events", "cap on events held for sequences per partition; the oldest are evicted (default 100000)"),
+        ("detection.max.clock.skew", "events further ahead of the wall clock are counted and logged as clock skew; the watermark never passes the wall clock (default 5m)"),
         ("detection.idle.timeout", "wall-clock time after which an idle partition expires its state anyway (default 30s)"),
         ("commit.interval", "how often offsets and checkpoints are committed (default 500ms)"),
         ("input.max.message.bytes", "larger messages are rejected as oversized (default 1048576)"),
@@ -109,6 +116,7 @@ public struct Configuration: Sendable {
         case "detection.default.window": defaultWindow = try duration()
         case "detection.max.held.events": maxHeldEvents = try positive()
         case "detection.idle.timeout": idleTimeout = try duration()
+        case "detection.max.clock.skew": maxClockSkew = try duration()
         case "commit.interval": commitInterval = try duration()
         case "input.max.message.bytes": maxMessageBytes = try positive()
         case "input.merge.wait": mergeWait = try duration()
@@ -130,6 +138,7 @@ public struct Configuration: Sendable {
         default:
             var message = "\(source): unknown configuration key \"\(key)\""
             if let suggestion = Self.closestKey(to: key) { message += ". Did you mean \"\(suggestion)\"?" }
+            else { message += "." }
             message += " librdkafka properties take the prefix kafka., for example kafka.bootstrap.servers."
             throw ConfigurationError(message)
         }

@@ -5,6 +5,7 @@ public struct Counters: Sendable {
     public var consumed = 0
     public var decodeFailures: [DecodeFailureReason: Int] = [:]
     public var lateEvents = 0
+    public var futureEvents = 0
     public var alertsProduced = 0
     public var alertsSuppressed = 0
     public var alertsDelivered = 0
@@ -19,7 +20,7 @@ public struct Counters: Sendable {
 
     public var summary: String {
         var parts = [
-            "consumed=\(consumed)", "bad=\(badMessages)", "late=\(lateEvents)", "alerts=\(alertsProduced)",
+            "consumed=\(consumed)", "bad=\(badMessages)", "late=\(lateEvents)", "future=\(futureEvents)", "alerts=\(alertsProduced)",
             "suppressed=\(alertsSuppressed)",
         ]
         for reason in DecodeFailureReason.allCases {

@@ -36,6 +36,8 @@ public final class Lane {
     /// Alerts produced and not yet acknowledged, by delivery token.
     public private(set) var unacknowledged: [Int: AlertRecord] = [:]
     public private(set) var lastActivity = ContinuousClock.now
+    /// How many of the matcher's future events the owner has already counted.
+    public var reportedFutureEvents = 0
     /// Next offset expected from the consumer per topic; messages below it were already received.
     private var receivedOffset: [String: Int64] = [:]
     private var merger: TopicMerger
@@ -129,7 +131,7 @@ public final class Lane {
         case .failure(let error): return .rejected(error)
         }
         let coordinates = EventCoordinates(topic: topic, partition: partition, offset: offset)
-        switch matcher.process(event, raw: payload, at: coordinates) {
+        switch matcher.process(event, raw: payload, at: coordinates, wallClock: detectionTime) {
         case .late(let watermark):
             return .late(time: event.time, watermark: watermark)
         case .processed(let matches):

@@ -35,6 +35,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var nextToken = 0
     private var badInputLog = RateLimiter()
     private var lateLog = RateLimiter()
+    private var futureLog = RateLimiter()
     /// Called for every alert produced, after it is queued; used by the embedded demo to print alerts.
     public var onAlert: ((Alert) -> Void)?
 
@@ -43,7 +44,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         self.ruleSet = ruleSet
         self.logger = logger
         let lateness = configuration.lateness(for: ruleSet.rules.map(\.rule))
-        self.settings = MatcherSettings(allowedLateness: lateness, maxHeldEvents: configuration.maxHeldEvents)
+        self.settings = MatcherSettings(
+            allowedLateness: lateness, maxHeldEvents: configuration.maxHeldEvents, maxClockSkew: configuration.maxClockSkew)
         producer = try KafkaProducer(properties: configuration.producerProperties, logger: logger)
         consumer = try KafkaConsumer(properties: configuration.consumerProperties, logger: logger, rebalanceHandler: self)
     }
@@ -70,7 +72,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         logger.info(
             "processor started",
             ["topics": configuration.inputTopics.joined(separator: ","), "output": configuration.outputTopic,
-             "rules": ruleSet.rules.count, "lateness": settings.allowedLateness / 1_000_000_000])
+             "rules": ruleSet.rules.count, "lateness_seconds": settings.allowedLateness / 1_000_000_000])
+        logger.info("waiting for partition assignment", ["group": configuration.groupID])
         var nextCommit = ContinuousClock.now + configuration.commitInterval
         while !stop.isStopped {
             consumer.poll(
@@ -109,6 +112,16 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             topic: message.topic, offset: message.offset, payload: message.payload, detectionTime: Self.wallClockNanoseconds())
         for result in results {
             record(result.outcome, topic: result.topic, offset: result.offset, lane: lane)
+        }
+        if lane.matcher.futureEvents > lane.reportedFutureEvents {
+            counters.futureEvents += lane.matcher.futureEvents - lane.reportedFutureEvents
+            lane.reportedFutureEvents = lane.matcher.futureEvents
+            if let held = futureLog.admit() {
+                logger.warning(
+                    "event time is ahead of the wall clock by more than the allowed skew; it is matched, but the partition's watermark stops at the wall clock",
+                    ["topic": message.topic, "partition": message.partition, "offset": message.offset,
+                     "repeats_suppressed": held])
+            }
         }
     }
 
@@ -181,7 +194,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         logger.info(
             "alert produced",
             ["rule_id": record.alert.ruleID, "alert_id": record.alert.id, "key": record.alert.key,
-             "partition": lane.partition])
+             "input_partition": lane.partition])
         onAlert?(record.alert)
     }
 

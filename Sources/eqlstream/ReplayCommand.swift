@@ -49,7 +49,9 @@ enum ReplayCommand {
         }
         let lateness = configuration.lateness(for: ruleSet.rules.map(\.rule))
         let maxHeld = try options.integer("--max-held-events", default: configuration.maxHeldEvents, range: 1...Int.max)
-        var replay = Replay(ruleSet: ruleSet, settings: MatcherSettings(allowedLateness: lateness, maxHeldEvents: maxHeld))
+        var replay = Replay(
+            ruleSet: ruleSet,
+            settings: MatcherSettings(allowedLateness: lateness, maxHeldEvents: maxHeld, maxClockSkew: configuration.maxClockSkew))
         replay.sortByTime = options.has("--sort")
         var reported = 0
         let quiet = options.has("--quiet")
@@ -59,6 +61,9 @@ enum ReplayCommand {
                 reported += 1
                 if !quiet && reported <= 20 { printError(line) }
             }
+        } catch let error as ConfigurationError {
+            printError("eqlstream replay: \(error)")
+            return ExitStatus.usage
         } catch {
             printError("eqlstream replay: \(error)")
             return ExitStatus.failure

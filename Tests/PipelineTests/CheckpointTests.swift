@@ -1,3 +1,4 @@
+import Foundation
 import Detection
 import Events
 import Pipeline
@@ -113,5 +114,23 @@ struct LaneCheckpointTests {
             Issue.record("expected a duplicate, got \(outcome)")
             return
         }
+    }
+}
+
+@Suite("Clock skew")
+struct ClockSkewTests {
+    @Test("future event does not make later events late")
+    func futureEventDoesNotStall() throws {
+        let lane = try Fixtures.lane()
+        let now = Date()
+        let format = ISO8601DateFormatter()
+        let current = format.string(from: now)
+        let future = format.string(from: now.addingTimeInterval(5 * 365 * 86_400))
+        _ = lane.feed(Fixtures.other(at: future), offset: 0)
+        #expect(lane.matcher.futureEvents == 1)
+        _ = lane.feed(Fixtures.start("a", at: current), offset: 1)
+        let outcome = lane.feed(Fixtures.network("a", at: format.string(from: now.addingTimeInterval(1))), offset: 2)
+        #expect(outcome.alerts.count == 1)
+        #expect(lane.matcher.lateEvents == 0)
     }
 }

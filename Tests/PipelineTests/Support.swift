@@ -4,6 +4,9 @@ import Foundation
 import Pipeline
 
 enum Fixtures {
+    /// The wall clock in nanoseconds, as the service passes it; the fixtures' events lie in the past.
+    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
+
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
@@ -33,14 +36,16 @@ enum Fixtures {
 extension Lane {
     /// Feeds one JSON message to the lane at once.
     func feed(_ json: String, topic: String = "events", offset: Int64) -> LaneOutcome {
-        Array(json.utf8).withUnsafeBytes { handle(topic: topic, offset: offset, payload: $0, detectionTime: 0) }
+        Array(json.utf8).withUnsafeBytes { handle(topic: topic, offset: offset, payload: $0, detectionTime: Fixtures.now) }
     }
 
     /// Feeds one JSON message through the topic merge.
     func receive(_ json: String, topic: String, offset: Int64, now: ContinuousClock.Instant)
         -> [(topic: String, offset: Int64, outcome: LaneOutcome)]
     {
-        Array(json.utf8).withUnsafeBytes { receive(topic: topic, offset: offset, payload: $0, detectionTime: 0, now: now) }
+        Array(json.utf8).withUnsafeBytes {
+            receive(topic: topic, offset: offset, payload: $0, detectionTime: Fixtures.now, now: now)
+        }
     }
 }
 

@@ -13,7 +13,7 @@ struct TopicMergeTests {
         let released = lane.receive(Fixtures.start("a", at: "2024-01-01T00:00:01Z"), topic: "process", offset: 0, now: now)
         #expect(released.map(\.topic) == ["process"])
         lane.markEnd(of: "process")
-        let rest = lane.release(detectionTime: 0, now: now)
+        let rest = lane.release(detectionTime: Fixtures.now, now: now)
         #expect(rest.map(\.topic) == ["network"])
         #expect(rest.first?.outcome.alerts.count == 1)
     }
@@ -23,8 +23,8 @@ struct TopicMergeTests {
         let lane = try Fixtures.lane(topics: ["process", "network"])
         let start = ContinuousClock.now
         #expect(lane.receive(Fixtures.other(at: "2024-01-01T00:00:00Z"), topic: "process", offset: 0, now: start).isEmpty)
-        #expect(lane.release(detectionTime: 0, now: start + .milliseconds(100)).isEmpty)
-        #expect(lane.release(detectionTime: 0, now: start + .milliseconds(600)).count == 1)
+        #expect(lane.release(detectionTime: Fixtures.now, now: start + .milliseconds(100)).isEmpty)
+        #expect(lane.release(detectionTime: Fixtures.now, now: start + .milliseconds(600)).count == 1)
     }
 
     @Test("a topic at its end holds nothing up")
