@@ -27,6 +27,11 @@ public struct Rule: Sendable {
     public var source: String
     /// The location of `query` in the file, so that query errors can name a file position when the format gives it.
     public var queryPlacement: QueryPlacement = .jsonString(line: nil)
+    /// Kibana's `enabled`; a disabled rule is loaded and checked but does not run.
+    public var isEnabled = true
+    /// Entries in Kibana's `exceptions_list`.
+    /// NOTE: exception lists live in Kibana, not in the rule file, so they are not applied; check and run warn.
+    public var exceptionListCount = 0
 
     /// The lookback span that `from` and `interval` give: `now-9m` is 9 minutes.
     public var lookback: Duration? {

@@ -47,16 +47,21 @@ public enum RuleCheck {
     }
 
     /// Returns the lines that describe a compiled rule: id and name, kind and join keys, window, and fields.
-    static func summary(of compiled: CompiledRule) -> [String] {
+    public static func summary(of compiled: CompiledRule) -> [String] {
         let kind = compiled.isSequence ? "sequence of \(compiled.stages.count) stages" : "event query"
         let keys = compiled.stages[0].keys.map(\.name).joined(separator: ", ")
         let windowSource = compiled.maxspan == nil ? " (lookback \(compiled.rule.from))" : " (maxspan)"
-        return [
-            "\(compiled.rule.ruleID)  \(compiled.rule.name)",
+        var lines = [
+            "\(compiled.rule.ruleID)  \(compiled.rule.name)" + (compiled.rule.isEnabled ? "" : "  (disabled: not run)"),
             "  kind: \(kind)" + (keys.isEmpty ? "" : ", joined by \(keys)"),
             "  window: \(compiled.window / 1_000_000_000)s" + windowSource,
             "  fields: \(compiled.fieldNames.joined(separator: ", "))",
         ]
+        if compiled.rule.exceptionListCount > 0 {
+            lines.append(
+                "  warning: the rule references \(compiled.rule.exceptionListCount) exception list(s); exception lists are kept in Kibana and are not applied here")
+        }
+        return lines
     }
 
     private static func loadError(_ error: any Error, file: String) -> RuleLoadError {

@@ -29,7 +29,10 @@ public enum RuleLoader {
     public static func ruleFiles(at path: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RuleLoadError(file: path, "no such file or folder; set rules.path to a rule file or a folder of them")
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            throw RuleLoadError(
+                file: path,
+                "no such file or folder (looked for \(absolute); relative paths start at the current directory); give a rule file or a folder of them")
         }
         guard isDirectory.boolValue else {
             return [path]
@@ -136,7 +139,9 @@ public enum RuleLoader {
             tiebreakerField: try string("tiebreaker_field"),
             eventCategoryOverride: try string("event_category_override"),
             source: source,
-            queryPlacement: .jsonString(line: line)
+            queryPlacement: .jsonString(line: line),
+            isEnabled: object["enabled"] == .bool(false) ? false : true,
+            exceptionListCount: object["exceptions_list"]?.arrayValue?.count ?? 0
         )
     }
 }

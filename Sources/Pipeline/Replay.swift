@@ -6,7 +6,7 @@ import Foundation
 /// Runs the engine over NDJSON files as the service would run it over one partition.
 ///
 /// Each file is read in line order as one log, with offsets equal to line numbers minus one, so alert ids and
-/// ancestors name `file/0@offset`. With `sortByTime`, all events are first sorted by event time (stable), which gives
+/// ancestors name `name/0@offset` after the file's name. With `sortByTime`, all events are first sorted by event time (stable), which gives
 /// the answer Elasticsearch gives for a backtest over the same data.
 public struct Replay {
     public struct Summary: Sendable {
@@ -54,7 +54,8 @@ public struct Replay {
                     time = orderingRule.map { $0.time(of: event) ?? .max } ?? event.time
                     tiebreaker = orderingRule?.tiebreaker(of: event)
                 }
-                messages.append((file, offset, line, time, tiebreaker))
+                // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
+                messages.append((URL(fileURLWithPath: file).lastPathComponent, offset, line, time, tiebreaker))
             }
         }
         if sortByTime {

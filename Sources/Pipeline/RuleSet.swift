@@ -12,9 +12,19 @@ public struct RuleSet: Sendable {
         try self.init(rules: RuleLoader.load(path: path), defaultWindow: defaultWindow, maxMessageBytes: maxMessageBytes)
     }
 
+    /// Rules whose file sets `enabled: false`; they are compiled, so their errors still surface, but do not run.
+    public let disabled: [Rule]
+
     public init(rules: [Rule], defaultWindow: Duration, maxMessageBytes: Int = 1_048_576) throws {
         let fields = FieldTable()
-        let compiled = try rules.map { try CompiledRule(rule: $0, fields: fields, defaultWindow: defaultWindow) }
+        // Disabled rules compile into a scratch table so they neither run nor make the decoder read their fields.
+        for rule in rules where !rule.isEnabled {
+            _ = try CompiledRule(rule: rule, fields: FieldTable(), defaultWindow: defaultWindow)
+        }
+        disabled = rules.filter { !$0.isEnabled }
+        let compiled = try rules.filter(\.isEnabled).map {
+            try CompiledRule(rule: $0, fields: fields, defaultWindow: defaultWindow)
+        }
         self.rules = compiled
         // `@timestamp` drives each partition's watermark; a rule with timestamp_override orders its own sequences
         // by its field.

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Pipeline
 
@@ -6,19 +7,20 @@ enum GenerateCommand {
         Usage: eqlstream generate [--count N] [--seed N] [--plant-every N] [--rate N] [--output FILE]
 
         Writes generated ECS endpoint events (process, network, DNS, file, registry) as NDJSON, with planted
-        sequences for the signed-binary rule and near misses. The same seed gives the same events.
+        sequences for the signed-binary rule and near misses. The same seed and start time give the same events.
 
         Options:
           --count N         Number of events (default: 10000).
           --seed N          Random seed (default: 42).
           --plant-every N   About one planted sequence per N events (default: 400).
           --rate N          Events per second of event time (default: 1000).
+          --start TIME      Time of the first event, e.g. 2024-01-01T00:00:00Z (default: now).
           --output FILE     Write to FILE instead of standard output.
         """
 
     static func main(_ arguments: ArraySlice<String>) throws -> Int32 {
         let options = try Arguments(
-            arguments, valued: ["--count", "--seed", "--plant-every", "--rate", "--output"], flagNames: ["--help"])
+            arguments, valued: ["--count", "--seed", "--plant-every", "--rate", "--output", "--start"], flagNames: ["--help"])
         if options.has("--help") {
             printLine(help)
             return 0
@@ -38,7 +40,13 @@ enum GenerateCommand {
             handle = FileHandle.standardOutput
         }
         var traffic = SampleTraffic(seed: UInt64(seed), plantEvery: plantEvery)
-        let start = Int64(Date().timeIntervalSince1970) * 1_000_000_000
+        var start = Int64(Date().timeIntervalSince1970) * 1_000_000_000
+        if let text = options.value("--start") {
+            guard let parsed = Timestamp.parse(Array(text.utf8)) else {
+                throw UsageError("--start needs an ISO 8601 time such as 2024-01-01T00:00:00Z, not '\(text)'")
+            }
+            start = parsed
+        }
         let step = 1_000_000_000 / Int64(rate)
         var buffer = ""
         for index in 0..<count {

@@ -51,6 +51,14 @@ enum RunCommand {
         let logger = Logger(label: "eqlstream", level: configuration.logLevel, format: configuration.logFormat)
         logger.info("rules loaded", ["count": ruleSet.rules.count, "path": configuration.rulesPath,
                                      "rule_ids": ruleSet.rules.map(\.rule.ruleID).joined(separator: ",")])
+        for rule in ruleSet.disabled {
+            logger.info("rule is disabled and does not run", ["rule_id": rule.ruleID, "file": rule.source])
+        }
+        for compiled in ruleSet.rules where compiled.rule.exceptionListCount > 0 {
+            logger.warning(
+                "rule references exception lists, which are kept in Kibana and are not applied",
+                ["rule_id": compiled.rule.ruleID, "lists": compiled.rule.exceptionListCount])
+        }
         let stop = StopSignal()
         Signals.stop(on: stop)
 
