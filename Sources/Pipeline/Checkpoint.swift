@@ -1,4 +1,4 @@
-/// What a commit stores for one input partition, besides the offset to resume at.
+/// The state a commit stores for one input partition, besides the offset to resume at.
 ///
 /// The text form, `eqlstream:v1;e=<offset>;t=<nanoseconds>`, is printable ASCII well under the brokers' default
 /// 4096-byte metadata limit (librdkafka 2.0.2 corrupts metadata that contains NUL bytes).

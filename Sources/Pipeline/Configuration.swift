@@ -198,7 +198,7 @@ public struct Configuration: Sendable {
         return previous[b.count]
     }
 
-    /// The allowed lateness for `rules`: the configured value, else the largest lookback minus interval (the slack
+    /// Returns the allowed lateness for `rules`: the configured value, else the largest lookback minus interval (the slack
     /// Kibana's schedule gives a rule), else 4 minutes.
     public func lateness(for rules: [Rule]) -> Duration {
         if let allowedLateness { return allowedLateness }

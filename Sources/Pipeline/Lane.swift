@@ -15,7 +15,7 @@ public struct AlertRecord: Sendable {
 public enum LaneOutcome {
     case rejected(DecodeError)
     case late(time: EventTime, watermark: EventTime)
-    /// `suppressed` counts alerts that a checkpoint says were already produced before a restart.
+    /// `suppressed` counts alerts that the restored checkpoint records as produced before a restart.
     case matched(alerts: [AlertRecord], suppressed: Int)
     /// The message was at or below an offset this lane has already handled, so it was skipped.
     case duplicate

@@ -9,7 +9,9 @@ enum DevBrokerCommand {
 
         Starts librdkafka's mock Kafka cluster in this process, listening on 127.0.0.1, and prints its bootstrap
         address as the first line of standard output. It runs until SIGTERM or SIGINT. For tests and trials only:
-        the mock cluster keeps about 5 MiB per partition and drops older messages.
+        the mock cluster keeps about 5 MiB per partition and drops older messages, and it holds a group rebalance
+        open for the members' session timeout minus one second, so give consumers a short one
+        (for eqlstream run: --set kafka.consumer.session.timeout.ms=6000).
 
         Options:
           --brokers N               Number of brokers (default: 3).
