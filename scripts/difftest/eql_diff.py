@@ -70,6 +70,7 @@ FUNCTION_ORACLES = {
     "fn-ends-with-insensitive": lambda n, c: n.lower().endswith(".exe"),
     "fn-starts-with-insensitive": lambda n, c: n.lower().startswith("exp"),
     "fn-string-contains-insensitive": lambda n, c: c is not None and "enc" in c.lower(),
+    "fn-index-of-insensitive": lambda n, c: n.lower().find("exe") == 7,
 }
 
 
@@ -108,6 +109,11 @@ def oracle_matches(query_id, note, events):
             command = field(event, "process.command_line")
             if query_id.startswith("fn-string-contains"):
                 ok = isinstance(command, str) and check("", command)
+            elif query_id == "fn-index-of-insensitive":
+                # indexOf returns a value rather than testing one, so like the case-sensitive form (which agrees
+                # with the reference) it gives null for a multi-valued field.
+                name = field(event, "process.name")
+                ok = isinstance(name, str) and check(name, command)
             else:
                 ok = any(check(n, command) for n in names(event))
             if ok:

@@ -58,6 +58,7 @@ QUERIES = [
     ("fn-starts-with", 'process where startsWith(process.name, "exp")', "func"),
     ("fn-starts-with-insensitive", 'process where startsWith~(process.name, "EXP")', "func~"),
     ("fn-index-of", 'process where indexOf(process.name, ".") == 6', None),
+    ("fn-index-of-insensitive", 'process where indexOf~(process.name, "EXE") == 7', "func~"),
     ("fn-length", "process where length(process.name) == 7", None),
     ("fn-string-contains", 'process where stringContains(process.command_line, "enc")', "func"),
     ("fn-string-contains-insensitive", 'process where stringContains~(process.command_line, "ENC")', "func~"),
