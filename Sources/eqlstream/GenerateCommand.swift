@@ -15,12 +15,14 @@ enum GenerateCommand {
           --plant-every N   About one planted sequence per N events (default: 400).
           --rate N          Events per second of event time (default: 1000).
           --start TIME      Time of the first event, e.g. 2024-01-01T00:00:00Z (default: now).
+          --key-separator S Write each event as its process.entity_id, S, then the JSON, for
+                            `kcat -P -K S` to produce it keyed (e.g. --key-separator '|').
           --output FILE     Write to FILE instead of standard output.
         """
 
     static func main(_ arguments: ArraySlice<String>) throws -> Int32 {
         let options = try Arguments(
-            arguments, valued: ["--count", "--seed", "--plant-every", "--rate", "--output", "--start"], flagNames: ["--help"])
+            arguments, valued: ["--count", "--seed", "--plant-every", "--rate", "--output", "--start", "--key-separator"], flagNames: ["--help"])
         if options.has("--help") {
             printLine(help)
             return 0
@@ -48,9 +50,15 @@ enum GenerateCommand {
             start = parsed
         }
         let step = 1_000_000_000 / Int64(rate)
+        let separator = options.value("--key-separator")
+        if let separator, separator.isEmpty || separator.contains("\n") {
+            throw UsageError("--key-separator needs one or more characters other than a newline")
+        }
         var buffer = ""
         for index in 0..<count {
-            buffer += traffic.next(at: start + Int64(index) * step).json
+            let event = traffic.next(at: start + Int64(index) * step)
+            if let separator { buffer += event.key + separator }
+            buffer += event.json
             buffer += "\n"
             if buffer.utf8.count > 1 << 20 {
                 handle.write(Data(buffer.utf8))
