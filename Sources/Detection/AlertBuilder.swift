@@ -23,7 +23,11 @@ public enum AlertBuilder {
     }
 
     /// Builds the alert for `match` of `rule`, detected at `detectionTime` (nanoseconds since the epoch).
-    public static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64) -> Alert {
+    /// Alerts larger than this many bytes are shrunk; Kafka's default `message.max.bytes` is 1,000,000.
+    public static let defaultMaxBytes = 900_000
+
+    public static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64,
+                             maxBytes: Int = defaultMaxBytes) -> Alert {
         let rule = compiled.rule
         let id = alertID(ruleID: rule.ruleID, events: match.events)
         let sources = match.events.map { event -> JSONValue in
@@ -87,9 +91,23 @@ public enum AlertBuilder {
         for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
             members.append((field.name, JSONValue(eql: value)))
         }
-        members.append(("eqlstream.events", .array(matched)))
         let key = match.key.map(keyText).joined(separator: "|")
-        return Alert(id: id, key: key, ruleID: rule.ruleID, document: .object(members))
+        var alert = Alert(id: id, key: key, ruleID: rule.ruleID, document: .object(members + [("eqlstream.events", .array(matched))]))
+        if alert.json.utf8.count > maxBytes {
+            // An alert the broker would reject is an alert lost. Keep the alert and the events' coordinates, and
+            // replace the events' bodies, which a SOAR can fetch from the input topic by their offsets.
+            let slim = match.events.map { event -> JSONValue in
+                .object([
+                    ("topic", .string(event.coordinates.topic)),
+                    ("partition", .integer(Int64(event.coordinates.partition))),
+                    ("offset", .integer(event.coordinates.offset)),
+                    ("event", .object([("eqlstream.truncated", .bool(true)), ("bytes", .integer(Int64(event.raw.count)))])),
+                ])
+            }
+            let essential = members.filter { $0.0.hasPrefix("kibana.") || $0.0 == "@timestamp" || $0.0 == "event.kind" }
+            alert.document = .object(essential + [("eqlstream.truncated", .bool(true)), ("eqlstream.events", .array(slim))])
+        }
+        return alert
     }
 
     private static func lookup(_ document: JSONValue, path: String) -> JSONValue? {

@@ -114,7 +114,7 @@ final class KeyState {
             guard let previous = pending[stage - 1].last(where: { $0.entries.last!.isBefore(entry) }) else { continue }
             // The stage takes the latest earlier sequence and removes it and every older one.
             pending[stage - 1].removeAll { !entry.isBefore($0.entries.last!) }
-            guard entry.time - previous.firstTime <= window else { continue }
+            guard entry.time.subtractingSaturated(previous.firstTime) <= window else { continue }
             var advanced = previous
             advanced.entries.append(entry)
             if stage == stageCount - 1 {

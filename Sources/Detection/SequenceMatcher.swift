@@ -52,7 +52,7 @@ public final class SequenceMatcher {
 
     /// Event time below which events are late: the latest event time seen minus the allowed lateness.
     public var watermark: EventTime? {
-        maxTime.map { $0 - settings.allowedLateness }
+        maxTime.map { $0.subtractingSaturated(settings.allowedLateness) }
     }
 
     /// Matches one decoded event. `raw` is the message, kept only when the event matches a stage.
@@ -71,7 +71,7 @@ public final class SequenceMatcher {
         // NOTE: the cap depends on the wall clock, so a replay after a restart may judge events that came after a
         // future-dated one differently.
         let advance = min(event.time, wallClock)
-        if event.time > wallClock &+ settings.maxClockSkew {
+        if event.time > wallClock.addingSaturated(settings.maxClockSkew) {
             futureEvents += 1
         }
         maxTime = max(maxTime ?? advance, advance)
@@ -121,7 +121,7 @@ public final class SequenceMatcher {
     /// (nanoseconds), for a partition that has been idle in wall-clock time.
     public func expire(idleExtension: Int64 = 0) {
         for ruleIndex in rules.indices {
-            let horizon = horizon(for: rules[ruleIndex]) &+ idleExtension
+            let horizon = horizon(for: rules[ruleIndex]).addingSaturated(idleExtension)
             for (key, state) in states[ruleIndex] {
                 let before = state.history.count
                 state.prune(before: horizon)
@@ -152,7 +152,7 @@ public final class SequenceMatcher {
 
     private func horizon(for rule: CompiledRule) -> Int64 {
         guard let watermark else { return .min }
-        return watermark &- rule.window
+        return watermark.subtractingSaturated(rule.window)
     }
 
     private func keyState(rule ruleIndex: Int, key: [EQLValue]) -> KeyState {

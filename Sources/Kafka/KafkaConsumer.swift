@@ -129,6 +129,35 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
+    /// Assigns partitions directly, without group management, starting at the given offsets.
+    public func assign(_ offsets: [TopicPartition: Int64]) throws {
+        let list = PartitionList(capacity: offsets.count)
+        defer { list.destroy() }
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) { list.add(partition, offset: offset) }
+        let error = rd_kafka_assign(handle, list.handle)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "assigning partitions failed") }
+    }
+
+    /// Returns, per partition, the first offset whose message timestamp is at or after `milliseconds`; a partition
+    /// without such a message maps to its end offset. Throws when the broker cannot answer.
+    public func offsets(atTime milliseconds: Int64, for partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000)
+        throws -> [TopicPartition: Int64]
+    {
+        let list = PartitionList(capacity: partitions.count)
+        defer { list.destroy() }
+        for partition in partitions { list.add(partition, offset: milliseconds) }
+        let error = rd_kafka_offsets_for_times(handle, list.handle, timeoutMilliseconds)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "offset lookup by time failed") }
+        var result: [TopicPartition: Int64] = [:]
+        for element in list.elements {
+            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(element.err, context: "offset lookup by time failed for \(String(cString: element.topic))")
+            }
+            result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        }
+        return result
+    }
+
     /// Leaves the group: runs the revoke handler for the current assignment and closes the consumer.
     public func close() {
         guard !isClosed else { return }
@@ -179,14 +208,32 @@ final class ConsumerContext: ClientContext {
             UnsafeMutableRawPointer?) -> Void = { _, error, partitions, opaque in
             guard let opaque else { return }
             let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
-            let names = partitions.map { PartitionList.partitions(of: $0).map(\.description).joined(separator: ",") } ?? ""
-            if error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET {
-                context.logger.debug("offsets committed", ["partitions": names])
-            } else {
-                let failure = KafkaError(error, context: "asynchronous offset commit failed")
-                let level: LogLevel = failure.isRebalanceConflict ? .info : .warning
-                context.logger.log(level, failure.message, ["partitions": names])
+            var stored: [TopicPartition: CommittedOffset] = [:]
+            var failed: [TopicPartition: KafkaError] = [:]
+            if let partitions {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let element = partitions.pointee.elems[index]
+                    let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    let elementError = element.err != RD_KAFKA_RESP_ERR_NO_ERROR ? element.err : error
+                    if elementError == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        stored[partition] = CommittedOffset(offset: element.offset, metadata: element.metadataText)
+                    } else if elementError != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                        failed[partition] = KafkaError(elementError, context: "offset commit failed for \(partition)")
+                    }
+                }
             }
+            if !stored.isEmpty {
+                context.logger.debug(
+                    "offsets committed",
+                    ["offsets": stored.keys.sorted().map { "\($0)@\(stored[$0]!.offset)" }.joined(separator: ",")])
+            }
+            if let first = failed.values.first {
+                let level: LogLevel = first.isRebalanceConflict ? .info : .warning
+                context.logger.log(
+                    level, "offset commit failed; it is retried at the next commit",
+                    ["partitions": failed.keys.sorted().map(\.description).joined(separator: ","), "error": first.message])
+            }
+            context.rebalanceHandler?.offsetsCommitted(stored, failed: failed)
         }
 
     private func rebalance(handle: OpaquePointer, error: rd_kafka_resp_err_t,

@@ -24,4 +24,11 @@ public protocol KafkaRebalanceHandler: AnyObject {
     func partitionsRevoked(_ partitions: [TopicPartition], isLost: Bool)
     /// Called for errors the consumer reports instead of a message.
     func consumerError(_ error: KafkaError, partition: TopicPartition?)
+    /// Called with the result of each offset commit: the offsets the broker stored, and the partitions it did not
+    /// store with the error.
+    func offsetsCommitted(_ stored: [TopicPartition: CommittedOffset], failed: [TopicPartition: KafkaError])
+}
+
+extension KafkaRebalanceHandler {
+    public func offsetsCommitted(_ stored: [TopicPartition: CommittedOffset], failed: [TopicPartition: KafkaError]) {}
 }

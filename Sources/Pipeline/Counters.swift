@@ -8,6 +8,10 @@ public struct Counters: Sendable {
     public var futureEvents = 0
     public var alertsProduced = 0
     public var alertsSuppressed = 0
+    /// Alerts produced again after a failed attempt; not counted in `alertsProduced`.
+    public var alertRetries = 0
+    /// Alerts dropped because the producer can never accept them.
+    public var alertsDropped = 0
     public var alertsDelivered = 0
     public var deliveryFailures = 0
     public var commits = 0
@@ -21,7 +25,7 @@ public struct Counters: Sendable {
     public var summary: String {
         var parts = [
             "consumed=\(consumed)", "bad=\(badMessages)", "late=\(lateEvents)", "future=\(futureEvents)", "alerts=\(alertsProduced)",
-            "suppressed=\(alertsSuppressed)",
+            "suppressed=\(alertsSuppressed)", "retried=\(alertRetries)", "dropped=\(alertsDropped)",
         ]
         for reason in DecodeFailureReason.allCases {
             if let count = decodeFailures[reason] { parts.append("bad_\(reason.rawValue)=\(count)") }

@@ -36,6 +36,8 @@ public final class Lane {
     /// Alerts produced and not yet acknowledged, by delivery token.
     public private(set) var unacknowledged: [Int: AlertRecord] = [:]
     public private(set) var lastActivity = ContinuousClock.now
+    /// Ids of alerts found on the alerts topic when the lane was assigned; a replay does not produce them again.
+    public var producedAlertIDs: Set<String> = []
     /// How many of the matcher's future events the owner has already counted.
     public var reportedFutureEvents = 0
     /// Next offset expected from the consumer per topic; messages below it were already received.
@@ -144,6 +146,10 @@ public final class Lane {
                 }
                 let rule = matcher.rules[match.ruleIndex]
                 let alert = AlertBuilder.build(match, rule: rule, detectionTime: detectionTime)
+                if producedAlertIDs.remove(alert.id) != nil {
+                    suppressed += 1
+                    continue
+                }
                 records.append(AlertRecord(alert: alert, positionsBefore: positionsBefore, maxTimeBefore: maxTimeBefore))
             }
             return .matched(alerts: records, suppressed: suppressed)

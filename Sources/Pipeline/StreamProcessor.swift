@@ -32,6 +32,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     /// Last committed offset per partition; commits never go below it.
     private var committed: [TopicPartition: CommittedOffset] = [:]
     private var tokenOwners: [Int: Int32] = [:]
+    /// Alerts to produce again, with their lane's partition, because librdkafka did not take them.
+    private var retryQueue: [(AlertRecord, Int32)] = []
+    private var isProducerFailed = false
     private var nextToken = 0
     private var badInputLog = RateLimiter()
     private var lateLog = RateLimiter()
@@ -85,9 +88,16 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             releaseWaitingMessages()
             handle(reports: producer.poll(timeoutMilliseconds: 0))
             if let fatal = producer.fatalError {
+                // The idempotent producer cannot continue. Checkpoints still hold every unacknowledged alert, so
+                // committing them and leaving the group lets the next owner produce those alerts again.
+                logger.error("alert producer failed fatally; committing checkpoints and leaving the group", ["error": fatal.message])
+                isProducerFailed = true
+                commit(partitions: nil, synchronously: true)
+                consumer.close()
                 throw fatal
             }
             if ContinuousClock.now >= nextCommit {
+                retryFailedAlerts()
                 for lane in lanes.values { lane.expire(idleTimeout: configuration.idleTimeout) }
                 commit(partitions: nil, synchronously: false)
                 nextCommit = ContinuousClock.now + configuration.commitInterval
@@ -177,26 +187,53 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         return lane
     }
 
-    private func produce(_ record: AlertRecord, lane: Lane) {
+    private func produce(_ record: AlertRecord, lane: Lane, isRetry: Bool = false) {
         let token = nextToken
         nextToken += 1
         do {
             try producer.produce(
                 topic: configuration.outputTopic, key: Array(record.alert.key.utf8), value: Array(record.alert.json.utf8),
                 token: token)
+        } catch let error as KafkaError where error.code == Self.messageTooLarge {
+            // Retrying cannot help, and holding the alert would hold the partition's checkpoint forever.
+            counters.alertsDropped += 1
+            logger.error(
+                "alert is larger than the producer accepts and was dropped; raise kafka.producer.message.max.bytes",
+                ["alert_id": record.alert.id, "rule_id": record.alert.ruleID, "bytes": record.alert.json.utf8.count])
+            return
         } catch {
-            // The alert stays unacknowledged, so its offsets are not committed and a restart produces it again.
-            logger.error("producing an alert failed", ["alert_id": record.alert.id, "error": "\(error)"])
+            // The alert stays unacknowledged, so its offsets are not committed; it is produced again at the next
+            // commit interval.
+            logger.error("producing an alert failed; retrying", ["alert_id": record.alert.id, "error": "\(error)"])
+            retryQueue.append((record, lane.partition))
+            return
         }
         lane.track(token: token, record: record)
         tokenOwners[token] = lane.partition
-        counters.alertsProduced += 1
-        logger.info(
-            "alert produced",
-            ["rule_id": record.alert.ruleID, "alert_id": record.alert.id, "key": record.alert.key,
-             "input_partition": lane.partition])
-        onAlert?(record.alert)
+        if isRetry {
+            counters.alertRetries += 1
+        } else {
+            counters.alertsProduced += 1
+            logger.info(
+                "alert produced",
+                ["rule_id": record.alert.ruleID, "alert_id": record.alert.id, "key": record.alert.key,
+                 "input_partition": lane.partition])
+            onAlert?(record.alert)
+        }
     }
+
+    /// Produces again the alerts whose first attempt failed before reaching librdkafka's queue.
+    private func retryFailedAlerts() {
+        let pending = retryQueue
+        retryQueue.removeAll()
+        for (record, partition) in pending {
+            guard let lane = lanes[partition] else { continue }
+            produce(record, lane: lane, isRetry: true)
+        }
+    }
+
+    /// librdkafka's RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.
+    static let messageTooLarge: Int32 = 10
 
     private func handle(reports: [DeliveryReport]) {
         for report in reports {
@@ -205,7 +242,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             if let error = report.error {
                 counters.deliveryFailures += 1
                 logger.error("alert delivery failed; producing it again", ["alert_id": record.alert.id, "error": error.message])
-                produce(record, lane: lane)
+                produce(record, lane: lane, isRetry: true)
             } else {
                 counters.alertsDelivered += 1
             }
@@ -213,6 +250,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     }
 
     private func flushProducer() {
+        guard !isProducerFailed else { return }
         do {
             handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(configuration.shutdownTimeout)))
         } catch {
@@ -229,19 +267,24 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         for (partition, lane) in lanes where partitions?.contains(partition) ?? true {
             for (topic, position) in lane.checkpoints() {
                 let key = TopicPartition(topic: topic, partition: partition)
-                let candidate = CommittedOffset(offset: position.offset, metadata: position.checkpoint.text)
                 if let previous = committed[key] {
-                    if candidate == previous || candidate.offset < previous.offset { continue }
+                    if position.offset < previous.offset { continue }
+                    let isSame = Checkpoint(text: previous.metadata).map { !$0.differsInState(from: position.checkpoint) } ?? false
+                    if position.offset == previous.offset && isSame { continue }
                 }
-                offsets[key] = candidate
+                var checkpoint = position.checkpoint
+                checkpoint.committedAt = Self.wallClockNanoseconds() / 1_000_000
+                offsets[key] = CommittedOffset(offset: position.offset, metadata: checkpoint.text)
             }
         }
         guard !offsets.isEmpty else { return }
         do {
+            // An asynchronous commit counts as stored only when the broker confirms it (offsetsCommitted), so a
+            // rejected one is sent again at the next interval or at revoke.
             try consumer.commit(offsets, synchronously: synchronously)
-            for (key, value) in offsets { committed[key] = value }
-            counters.commits += 1
-            logger.debug("checkpoint committed", ["partitions": offsets.keys.sorted().map(\.description).joined(separator: ",")])
+            if synchronously {
+                offsetsCommitted(offsets, failed: [:])
+            }
         } catch let error as KafkaError where error.isRebalanceConflict {
             logger.info("commit rejected by a rebalance; the next owner replays from the previous checkpoint", ["error": error.message])
         } catch {
@@ -273,11 +316,40 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                     topics: Set(members.map(\.topic)), mergeWait: configuration.mergeWait, restored: restored)
             }
         }
+        findProducedAlerts(for: partitions, checkpoints: offsets)
         logger.info(
             "partitions assigned",
             ["partitions": partitions.sorted().map { p in
                 "\(p)@\(offsets[p].map { String($0.offset) } ?? "reset")" }.joined(separator: ",")])
         return [:]
+    }
+
+    /// Gives the new lanes the ids of alerts produced since their checkpoints were committed, which a previous
+    /// owner that died before its next commit may have left on the alerts topic.
+    private func findProducedAlerts(for partitions: [TopicPartition], checkpoints: [TopicPartition: CommittedOffset]) {
+        let now = Self.wallClockNanoseconds() / 1_000_000
+        // A partition without a checkpoint may have had an owner that died before its first commit; its alerts
+        // would be recent, so the scan then covers the last hour.
+        let times = partitions.map { partition in
+            checkpoints[partition].flatMap { Checkpoint(text: $0.metadata)?.committedAt } ?? now - 3_600_000
+        }
+        guard let since = times.min() else { return }
+        let started = ContinuousClock.now
+        do {
+            let ids = try ProducedAlerts.ids(
+                topic: configuration.outputTopic, sinceMilliseconds: since, properties: configuration.consumerProperties,
+                logger: logger)
+            for number in Set(partitions.map(\.partition)) {
+                lanes[number]?.producedAlertIDs.formUnion(ids)
+            }
+            logger.info(
+                "read alerts produced since the last checkpoint",
+                ["alerts": ids.count, "since_ms": since, "duration_ms": Self.milliseconds(ContinuousClock.now - started)])
+        } catch {
+            logger.warning(
+                "cannot read the alerts topic; alerts produced after the last commit may be produced again",
+                ["error": "\(error)"])
+        }
     }
 
     public func partitionsRevoked(_ partitions: [TopicPartition], isLost: Bool) {
@@ -297,6 +369,16 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             }
         }
         for partition in partitions { committed[partition] = nil }
+        retryQueue.removeAll { numbers.contains($0.1) }
+    }
+
+    public func offsetsCommitted(_ stored: [TopicPartition: CommittedOffset], failed: [TopicPartition: KafkaError]) {
+        for (partition, offset) in stored {
+            if let previous = committed[partition], previous.offset > offset.offset { continue }
+            committed[partition] = offset
+        }
+        if !stored.isEmpty { counters.commits += 1 }
+        if !failed.isEmpty { counters.commitFailures += 1 }
     }
 
     public func consumerError(_ error: KafkaError, partition: TopicPartition?) {

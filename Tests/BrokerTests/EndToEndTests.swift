@@ -18,12 +18,13 @@ func expectedAlertEntities() throws -> [String] {
 }
 
 /// Starts `eqlstream run` against `bootstrap` with the given group and topics.
-func startService(bootstrap: String, group: String, inputTopics: [String], outputTopic: String, name: String) throws -> ChildProcess {
+func startService(bootstrap: String, group: String, inputTopics: [String], outputTopic: String, name: String,
+                  commitInterval: String = "200ms") throws -> ChildProcess {
     try ChildProcess(
         arguments: [
             "run", "--set", "kafka.bootstrap.servers=\(bootstrap)", "--set", "kafka.group.id=\(group)",
             "--set", "kafka.consumer.session.timeout.ms=6000", "--set", "input.topics=\(inputTopics.joined(separator: ","))",
-            "--set", "output.topic=\(outputTopic)", "--set", "rules.path=config/rules", "--set", "commit.interval=200ms",
+            "--set", "output.topic=\(outputTopic)", "--set", "rules.path=config/rules", "--set", "commit.interval=\(commitInterval)",
             "--set", "log.level=debug",
         ],
         name: name)
@@ -144,6 +145,45 @@ struct EndToEndTests {
         #expect(counter("suppressed", in: counters) >= 1, "second run log:\n\(second.log().suffix(3000))")
         #expect(counter("consumed", in: counters) > 286, "second run log:\n\(second.log().suffix(3000))")
         #expect(counter("alerts", in: counters) == 0, "second run log:\n\(second.log().suffix(3000))")
+    }
+}
+
+extension EndToEndTests {
+    /// The first owner dies after its alerts are acknowledged but before any checkpoint is committed, so the
+    /// restart replays from the beginning and must find the alerts on the alerts topic instead.
+    @Test("restart before the first commit repeats no alert")
+    func restartBeforeFirstCommit() throws {
+        let topics = [Self.processTopic: Self.partitions]
+        let broker = try DevBroker(topics: topics.merging([Self.outputTopic: 2]) { a, _ in a })
+        try produce(CorpusEvent.timeOrdered(try CorpusEvent.load("labelled_cases.ndjson")), bootstrap: broker.bootstrap) { _ in
+            Self.processTopic
+        }
+        let expected = try expectedAlertEntities()
+        let first = try startService(
+            bootstrap: broker.bootstrap, group: "early", inputTopics: [Self.processTopic], outputTopic: Self.outputTopic,
+            name: "early-first", commitInterval: "1h")
+        let before = try readAlerts(bootstrap: broker.bootstrap, topic: Self.outputTopic, expected: expected.count,
+                                    timeout: .seconds(60), settle: .milliseconds(300))
+        #expect(before.count == expected.count, "first run log:\n\(first.log().suffix(3000))")
+        first.signal(SIGKILL)
+        _ = try first.waitForExit(timeout: .seconds(10))
+        #expect(!first.log().contains("offsets committed"), "the first run must not have committed")
+
+        let second = try startService(
+            bootstrap: broker.bootstrap, group: "early", inputTopics: [Self.processTopic], outputTopic: Self.outputTopic,
+            name: "early-second")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !second.log().contains("read alerts produced") && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Thread.sleep(forTimeInterval: 3)
+        second.signal(SIGTERM)
+        #expect(try second.waitForExit(timeout: .seconds(30)) == 0)
+        let after = try readAlerts(bootstrap: broker.bootstrap, topic: Self.outputTopic, expected: expected.count + 1,
+                                   timeout: .seconds(8), settle: .zero)
+        #expect(after.count == expected.count, "second run log:\n\(second.log().suffix(3000))")
+        let counters = try #require(second.log().split(separator: "\n").last { $0.contains("processor stopped") })
+        #expect(counter("suppressed", in: counters) == expected.count, "second run log:\n\(second.log().suffix(3000))")
     }
 }
 

@@ -134,3 +134,43 @@ struct ClockSkewTests {
         #expect(lane.matcher.lateEvents == 0)
     }
 }
+
+@Suite("Hostile input")
+struct HostileInputTests {
+    @Test("extreme timestamps do not trap", arguments: [
+        "1677-09-21T00:12:44Z", "2262-04-11T23:47:16Z", "0001-01-01T00:00:00Z",
+    ])
+    func extremeTimestamps(text: String) throws {
+        let lane = try Fixtures.lane()
+        _ = lane.feed(Fixtures.start("a", at: text), offset: 0)
+        _ = lane.feed(#"{"@timestamp":-9223372036854,"event":{"category":"process"}}"#, offset: 1)
+        let now = ISO8601DateFormatter().string(from: Date())
+        _ = lane.feed(Fixtures.start("b", at: now), offset: 2)
+        lane.expire(idleTimeout: .zero)
+        #expect(lane.checkpoints()["events"] != nil)
+    }
+
+    @Test("oversized alert keeps coordinates and drops bodies")
+    func oversizedAlertIsShrunk() throws {
+        let rules = try Fixtures.ruleSet()
+        let big = String(repeating: "x", count: 600_000)
+        let start = #"{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":["process"],"type":["start"]},"process":{"name":"expand.exe","entity_id":"a"},"blob":"\#(big)"}"#
+        let network = #"{"@timestamp":"2024-01-01T00:00:02Z","event":{"category":["network"]},"destination":{"ip":"8.8.8.8"},"process":{"name":"expand.exe","entity_id":"a"},"blob":"\#(big)"}"#
+        let lane = Lane(partition: 0, rules: rules.rules, decoder: rules.decoder, settings: MatcherSettings())
+        _ = lane.feed(start, offset: 0)
+        let alert = try #require(lane.feed(network, offset: 1).alerts.first).alert
+        #expect(alert.json.utf8.count < AlertBuilder.defaultMaxBytes)
+        #expect(alert.json.contains("\"eqlstream.truncated\":true"))
+        #expect(alert.json.contains("\"offset\":1"))
+        #expect(alert.json.contains("\"kibana.alert.rule.rule_id\""))
+    }
+
+    @Test("checkpoint carries its commit time")
+    func commitTimeRoundTrip() throws {
+        let checkpoint = Checkpoint(emittedBelow: 5, maxTime: 9, committedAt: 1_700_000_000_000)
+        let parsed = try #require(Checkpoint(text: checkpoint.text))
+        #expect(parsed.committedAt == 1_700_000_000_000)
+        #expect(!parsed.differsInState(from: Checkpoint(emittedBelow: 5, maxTime: 9)))
+        #expect(parsed.differsInState(from: Checkpoint(emittedBelow: 6, maxTime: 9)))
+    }
+}
