@@ -21,6 +21,10 @@ public final class KafkaConsumer {
             ("auto.offset.reset", "earliest"),
             ("partition.assignment.strategy", "range"),
             ("enable.partition.eof", "true"),
+            // A fetch that finds no new data waits at most this long before the broker answers. librdkafka's
+            // 500 ms default shows up as alert latency when the broker holds fetches for the full wait, as
+            // librdkafka's mock cluster does.
+            ("fetch.wait.max.ms", "50"),
         ]
         settings.append(contentsOf: properties.filter { $0.0 != "enable.auto.commit" && $0.0 != "enable.auto.offset.store" })
         let config = try RDKafkaConfig(settings)

@@ -101,6 +101,9 @@ public final class Lane {
         return release(detectionTime: detectionTime, now: now)
     }
 
+    /// Messages waiting in the topic merge.
+    public var bufferedCount: Int { merger.count }
+
     /// Records that the consumer reached the end of `topic`'s partition.
     public func markEnd(of topic: String) {
         merger.markEnd(of: topic)

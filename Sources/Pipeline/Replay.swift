@@ -26,11 +26,30 @@ public struct Replay {
     }
 
     /// Replays `files` through one lane, calling `emit` for each alert and `report` for each rejected or late event.
+    ///
+    /// In file order the files are streamed, so memory holds only the matcher's state. Sorting by time reads every
+    /// file into memory first.
     public func run(files: [String], emit: (Alert) -> Void, report: (String) -> Void) throws -> Summary {
         var summary = Summary()
         let lane = Lane(partition: 0, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings)
         lane.skipsHandledOffsets = !sortByTime
-        var messages: [(topic: String, offset: Int64, bytes: ArraySlice<UInt8>, time: Int64, tiebreaker: EQLValue?)] = []
+        let detectionTime = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        if !sortByTime {
+            for file in files {
+                // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
+                let topic = URL(fileURLWithPath: file).lastPathComponent
+                try LineReader.forEachLine(in: file) { offset, line in
+                    guard !Self.isBlank(line) else { return }
+                    summary.lines += 1
+                    process(line, topic: topic, offset: offset, lane: lane, detectionTime: detectionTime,
+                            summary: &summary, emit: emit, report: report)
+                }
+            }
+            summary.evictedEvents = lane.matcher.evictedEvents
+            return summary
+        }
+
+        var messages: [(topic: String, offset: Int64, bytes: [UInt8], time: Int64, tiebreaker: EQLValue?)] = []
         // When every rule orders events by the same override field and tiebreaker, sort by those, as
         // Elasticsearch's search would; otherwise by @timestamp, and each rule reorders its own events.
         let orderingRule = ruleSet.rules.first.flatMap { first in
@@ -39,62 +58,62 @@ public struct Replay {
             } ? first : nil
         }
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ConfigurationError("cannot read \(file); check the path")
-            }
-            let bytes = [UInt8](data)
-            var offset: Int64 = 0
-            for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-                defer { offset += 1 }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let topic = URL(fileURLWithPath: file).lastPathComponent
+            try LineReader.forEachLine(in: file) { offset, line in
+                guard !Self.isBlank(line) else { return }
                 summary.lines += 1
                 var time = Int64.max
                 var tiebreaker: EQLValue?
-                if sortByTime, let event = line.withUnsafeBytes({ try? ruleSet.decoder.decode($0) }) {
+                if let event = try? ruleSet.decoder.decode(line) {
                     time = orderingRule.map { $0.time(of: event) ?? .max } ?? event.time
                     tiebreaker = orderingRule?.tiebreaker(of: event)
                 }
-                // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
-                messages.append((URL(fileURLWithPath: file).lastPathComponent, offset, line, time, tiebreaker))
+                messages.append((topic, offset, Array(line), time, tiebreaker))
             }
         }
-        if sortByTime {
-            messages = messages.enumerated().sorted { lhs, rhs in
-                if lhs.element.time != rhs.element.time { return lhs.element.time < rhs.element.time }
-                switch (lhs.element.tiebreaker, rhs.element.tiebreaker) {
-                case (let left?, let right?):
-                    if let order = EQLValueOrder.compare(left, right), order != 0 { return order < 0 }
-                case (.some, nil): return true
-                case (nil, .some): return false
-                case (nil, nil): break
-                }
-                return lhs.offset < rhs.offset
-            }.map(\.element)
-        }
-        let detectionTime = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        messages = messages.enumerated().sorted { lhs, rhs in
+            if lhs.element.time != rhs.element.time { return lhs.element.time < rhs.element.time }
+            switch (lhs.element.tiebreaker, rhs.element.tiebreaker) {
+            case (let left?, let right?):
+                if let order = EQLValueOrder.compare(left, right), order != 0 { return order < 0 }
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): break
+            }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
         for message in messages {
-            summary.counters.consumed += 1
-            let outcome = message.bytes.withUnsafeBytes {
-                lane.handle(topic: message.topic, offset: message.offset, payload: $0, detectionTime: detectionTime)
-            }
-            switch outcome {
-            case .duplicate:
-                continue
-            case .rejected(let error):
-                summary.counters.decodeFailures[error.reason, default: 0] += 1
-                report("\(message.topic):\(message.offset + 1): \(error.reason.rawValue): \(error.detail)")
-            case .late(let time, let watermark):
-                summary.counters.lateEvents += 1
-                report(
-                    "\(message.topic):\(message.offset + 1): late event at \(Timestamp.format(time)), behind the watermark \(Timestamp.format(watermark)); not matched")
-            case .matched(let alerts, _):
-                for record in alerts {
-                    summary.counters.alertsProduced += 1
-                    emit(record.alert)
-                }
+            message.bytes.withUnsafeBytes {
+                process($0, topic: message.topic, offset: message.offset, lane: lane, detectionTime: detectionTime,
+                        summary: &summary, emit: emit, report: report)
             }
         }
         summary.evictedEvents = lane.matcher.evictedEvents
         return summary
+    }
+
+    private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    private func process(_ line: UnsafeRawBufferPointer, topic: String, offset: Int64, lane: Lane, detectionTime: Int64,
+                         summary: inout Summary, emit: (Alert) -> Void, report: (String) -> Void) {
+        summary.counters.consumed += 1
+        switch lane.handle(topic: topic, offset: offset, payload: line, detectionTime: detectionTime) {
+        case .duplicate:
+            return
+        case .rejected(let error):
+            summary.counters.decodeFailures[error.reason, default: 0] += 1
+            report("\(topic):\(offset + 1): \(error.reason.rawValue): \(error.detail)")
+        case .late(let time, let watermark):
+            summary.counters.lateEvents += 1
+            report(
+                "\(topic):\(offset + 1): late event at \(Timestamp.format(time)), behind the watermark \(Timestamp.format(watermark)); not matched")
+        case .matched(let alerts, _):
+            for record in alerts {
+                summary.counters.alertsProduced += 1
+                emit(record.alert)
+            }
+        }
     }
 }

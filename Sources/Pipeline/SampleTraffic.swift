@@ -141,29 +141,81 @@ public struct SampleTraffic {
         -> [(String, JSONValue)]
     {
         let host = Self.hosts[process.host]
+        let executable = "C:\\Windows\\System32\\\(process.name)"
+        let digest = Self.hexDigest(of: process.name, length: 64)
         return [
             ("@timestamp", .string(Timestamp.format(time))),
-            ("agent", .object([("type", .string("endpoint")), ("version", .string("8.11.0")),
-                               ("id", .string("agent-\(process.host)"))])),
+            ("agent", .object([
+                ("type", .string("endpoint")), ("version", .string("8.11.0")), ("id", .string("agent-\(process.host)")),
+                ("ephemeral_id", .string("eph-\(process.host)-\(process.pid % 97)")),
+            ])),
+            ("data_stream", .object([
+                ("type", .string("logs")), ("dataset", .string("endpoint.events.\(category)")), ("namespace", .string("default")),
+            ])),
             ("ecs", .object([("version", .string("8.10.0"))])),
             ("event", .object([
                 ("kind", .string("event")), ("category", .array([.string(category)])),
                 ("type", .array(types.map { .string($0) })), ("action", .string(action)),
                 ("module", .string("endpoint")), ("dataset", .string("endpoint.events.\(category)")),
+                ("id", .string(Self.hexDigest(of: "\(process.entityID)\(time)", length: 32))),
+                ("sequence", .integer(time / 1_000_000 % 1_000_000)),
+                ("created", .string(Timestamp.format(time))), ("ingested", .string(Timestamp.format(time + 1_500_000_000))),
             ])),
             ("host", .object([
-                ("name", .string(host)), ("hostname", .string(host)),
-                ("os", .object([("type", .string("windows")), ("family", .string("windows")),
-                                ("version", .string("10.0")), ("name", .string("Windows"))])),
-                ("ip", .array([.string("10.1.\(process.host).\(process.host + 10)")])),
+                ("name", .string(host)), ("hostname", .string(host)), ("id", .string(Self.hexDigest(of: host, length: 32))),
+                ("architecture", .string("x86_64")),
+                ("os", .object([
+                    ("type", .string("windows")), ("family", .string("windows")), ("version", .string("10.0")),
+                    ("name", .string("Windows")), ("full", .string("Windows 10 Enterprise 22H2")),
+                    ("kernel", .string("22H2 (10.0.19045.3693)")), ("platform", .string("windows")),
+                ])),
+                ("ip", .array([.string("10.1.\(process.host).\(process.host + 10)"), .string("fe80::\(process.host):1")])),
+                ("mac", .array([.string("00-50-56-\(String(process.host, radix: 16))-4A-21")])),
             ])),
-            ("user", .object([("name", .string(process.user)), ("domain", .string("CORP"))])),
+            ("user", .object([
+                ("name", .string(process.user)), ("domain", .string("CORP")),
+                ("id", .string("S-1-5-21-3541430928-2051711210-1391384369-\(1000 + process.user.count)")),
+            ])),
             ("process", .object([
                 ("entity_id", .string(process.entityID)), ("name", .string(process.name)), ("pid", .integer(Int64(process.pid))),
-                ("executable", .string("C:\\Windows\\System32\\\(process.name)")),
-                ("parent", .object([("entity_id", .string(process.parentEntityID)), ("name", .string(process.parentName))])),
+                ("executable", .string(executable)),
+                ("args", .array([.string(executable), .string("/q"), .string("/s")])), ("args_count", .integer(3)),
+                ("working_directory", .string("C:\\Users\\\(process.user)\\")),
+                ("hash", .object([
+                    ("md5", .string(String(digest.prefix(32)))), ("sha1", .string(String(digest.prefix(40)))),
+                    ("sha256", .string(digest)),
+                ])),
+                ("code_signature", .object([
+                    ("subject_name", .string("Microsoft Windows")), ("trusted", .bool(true)), ("exists", .bool(true)),
+                    ("status", .string("trusted")),
+                ])),
+                ("pe", .object([
+                    ("original_file_name", .string(process.name.uppercased())), ("company", .string("Microsoft Corporation")),
+                    ("product", .string("Microsoft® Windows® Operating System")), ("file_version", .string("10.0.19041.1")),
+                ])),
+                ("parent", .object([
+                    ("entity_id", .string(process.parentEntityID)), ("name", .string(process.parentName)),
+                    ("pid", .integer(Int64(process.pid / 2 + 4))),
+                    ("executable", .string("C:\\Windows\\\(process.parentName)")),
+                    ("command_line", .string("C:\\Windows\\\(process.parentName) /background")),
+                    ("args", .array([.string("C:\\Windows\\\(process.parentName)"), .string("/background")])),
+                ])),
             ])),
         ]
+    }
+
+    /// A deterministic hex string standing in for a hash, so events look like real ones without computing hashes.
+    private static func hexDigest(of text: String, length: Int) -> String {
+        var state = UInt64(truncatingIfNeeded: text.hashValueStable)
+        var random = SplitMix64(seed: state)
+        let digits = Array("0123456789abcdef")
+        var output = ""
+        output.reserveCapacity(length)
+        for _ in 0..<length {
+            state = random.next()
+            output.append(digits[Int(state & 15)])
+        }
+        return output
     }
 
     private func processEvent(_ process: ProcessInfo, time: Int64) -> String {
@@ -203,5 +255,17 @@ public struct SampleTraffic {
             ("value", .string("Updater")), ("data", .object([("strings", .array([.string("C:\\ProgramData\\updater.exe")]))])),
         ])))
         return JSONValue.object(members).serialized()
+    }
+}
+
+extension String {
+    /// An FNV-1a hash of the UTF-8 bytes; unlike `hashValue` it is the same in every process.
+    var hashValueStable: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 }

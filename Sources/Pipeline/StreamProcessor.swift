@@ -35,6 +35,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     /// Alerts to produce again, with their lane's partition, because librdkafka did not take them.
     private var retryQueue: [(AlertRecord, Int32)] = []
     private var isProducerFailed = false
+    /// The current assignment, and the partitions whose end the consumer has reached since their last message.
+    private var assigned: Set<TopicPartition> = []
+    private var partitionsAtEnd: Set<TopicPartition> = []
     private var nextToken = 0
     private var badInputLog = RateLimiter()
     private var lateLog = RateLimiter()
@@ -81,9 +84,19 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         while !stop.isStopped {
             consumer.poll(
                 timeoutMilliseconds: 100, maxMessages: 1000,
-                endOfPartition: { self.lanes[$0.partition]?.markEnd(of: $0.topic) }
+                endOfPartition: { partition in
+                    self.lanes[partition.partition]?.markEnd(of: partition.topic)
+                    self.partitionsAtEnd.insert(partition)
+                }
             ) { message in
+                self.partitionsAtEnd.remove(message.topicPartition)
                 self.handle(message)
+            }
+            if configuration.stopsAtEnd, !assigned.isEmpty, assigned.isSubset(of: partitionsAtEnd),
+               lanes.values.allSatisfy({ $0.bufferedCount == 0 })
+            {
+                logger.info("every assigned partition is read to its end; stopping", ["partitions": assigned.count])
+                stop.stop()
             }
             releaseWaitingMessages()
             handle(reports: producer.poll(timeoutMilliseconds: 0))
@@ -299,6 +312,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         -> [TopicPartition: Int64]
     {
         counters.rebalances += 1
+        assigned.formUnion(partitions)
         for (number, members) in Dictionary(grouping: partitions, by: \.partition) {
             var restored: [String: (offset: Int64, checkpoint: Checkpoint?)] = [:]
             for partition in members {
@@ -368,7 +382,11 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 for token in lane.unacknowledged.keys { tokenOwners[token] = nil }
             }
         }
-        for partition in partitions { committed[partition] = nil }
+        for partition in partitions {
+            committed[partition] = nil
+            assigned.remove(partition)
+            partitionsAtEnd.remove(partition)
+        }
         retryQueue.removeAll { numbers.contains($0.1) }
     }
 
