@@ -9,7 +9,7 @@ public struct EventDecoder: Sendable {
     /// Messages larger than this many bytes are rejected as ``DecodeFailureReason/oversized``.
     public let maxMessageBytes: Int
 
-    private let trie: FieldTrieBox
+    private let trie: FieldTrie
     private let slotCount: Int
     private let timestampSlot: Int
 
@@ -19,7 +19,7 @@ public struct EventDecoder: Sendable {
         self.maxMessageBytes = maxMessageBytes
         self.timestampSlot = fields.slot(for: timestampField)
         self.slotCount = fields.count
-        self.trie = FieldTrieBox(FieldTrie(table: fields))
+        self.trie = FieldTrie(table: fields)
     }
 
     /// Decodes one message.
@@ -29,8 +29,8 @@ public struct EventDecoder: Sendable {
         guard message.count <= maxMessageBytes else {
             throw DecodeError(.oversized, at: 0, "the message has \(message.count) bytes, over the limit of \(maxMessageBytes)")
         }
-        var scanner = JSONScanner(bytes: message, slotCount: slotCount)
-        try scanner.scanDocument(root: trie.root)
+        var scanner = JSONScanner(bytes: message, slotCount: slotCount, trie: trie)
+        try scanner.scanDocument()
         if scanner.slots[timestampSlot] == nil && scanner.objectSlots.contains(timestampSlot) {
             throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
         }
@@ -88,8 +88,3 @@ extension EQLValue {
     }
 }
 
-/// Holds the immutable trie so that the decoder can be shared across threads.
-private final class FieldTrieBox: @unchecked Sendable {
-    let root: FieldTrie
-    init(_ root: FieldTrie) { self.root = root }
-}

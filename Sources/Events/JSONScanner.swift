@@ -17,15 +17,18 @@ struct JSONScanner {
     var objectSlots: Set<Int> = []
     private var scratch: [UInt8] = []
 
-    init(bytes: UnsafeRawBufferPointer, slotCount: Int) {
+    let trie: FieldTrie
+
+    init(bytes: UnsafeRawBufferPointer, slotCount: Int, trie: FieldTrie) {
         self.bytes = bytes
+        self.trie = trie
         self.slots = Array(repeating: nil, count: slotCount)
     }
 
     // MARK: Entry point
 
     /// Reads the whole message, which must be one JSON object, filling `slots` through `root`.
-    mutating func scanDocument(root: FieldTrie) throws(DecodeError) {
+    mutating func scanDocument() throws(DecodeError) {
         skipWhitespace()
         guard index < bytes.count else {
             throw DecodeError(.invalidJSON, at: index, "the message is empty")
@@ -36,14 +39,14 @@ struct JSONScanner {
             guard index == bytes.count else { throw unexpected("end of message") }
             throw DecodeError(.notAnObject, at: 0, "the message is valid JSON but not an object")
         }
-        try scanObject(node: root, depth: 0)
+        try scanObject(node: FieldTrie.root, depth: 0)
         skipWhitespace()
         guard index == bytes.count else { throw unexpected("end of message") }
     }
 
     // MARK: Objects and arrays
 
-    private mutating func scanObject(node: FieldTrie, depth: Int) throws(DecodeError) {
+    private mutating func scanObject(node: FieldTrie.Node, depth: Int) throws(DecodeError) {
         guard depth < Self.maxDepth else {
             throw DecodeError(.invalidJSON, at: index, "nesting deeper than \(Self.maxDepth) levels")
         }
@@ -80,25 +83,25 @@ struct JSONScanner {
     }
 
     /// Reads a value whose path is in the trie: stores it when the node has a slot, descends when it has children.
-    private mutating func scanWanted(node: FieldTrie, depth: Int) throws(DecodeError) {
+    private mutating func scanWanted(node: FieldTrie.Node, depth: Int) throws(DecodeError) {
         switch peek() {
         case UInt8(ascii: "{"):
-            if node.hasChildren {
+            if trie.hasChildren(node) {
                 try scanObject(node: node, depth: depth)
             } else {
                 // An object where a value was expected reads as a missing field.
-                if let slot = node.slot { objectSlots.insert(slot) }
+                if let slot = trie.slot(node) { objectSlots.insert(slot) }
                 try skipValue(depth: depth)
             }
         case UInt8(ascii: "["):
             var elements: [EQLValue] = []
             try scanArray(node: node, depth: depth, into: &elements)
-            if let slot = node.slot {
+            if let slot = trie.slot(node) {
                 store(.array(elements), at: slot)
             }
         default:
             let value = try scanScalar()
-            if let slot = node.slot {
+            if let slot = trie.slot(node) {
                 store(value, at: slot)
             }
         }
@@ -106,7 +109,7 @@ struct JSONScanner {
 
     /// Reads an array under a wanted path. Scalars are collected (nested arrays flattened, as Elasticsearch indexes
     /// them); objects inside the array are descended into, so `[{"ip": "a"}, {"ip": "b"}]` gives `x.ip = [a, b]`.
-    private mutating func scanArray(node: FieldTrie, depth: Int, into elements: inout [EQLValue]) throws(DecodeError)
+    private mutating func scanArray(node: FieldTrie.Node, depth: Int, into elements: inout [EQLValue]) throws(DecodeError)
     {
         guard depth < Self.maxDepth else {
             throw DecodeError(.invalidJSON, at: index, "nesting deeper than \(Self.maxDepth) levels")
@@ -123,7 +126,7 @@ struct JSONScanner {
             case UInt8(ascii: "["):
                 try scanArray(node: node, depth: depth + 1, into: &elements)
             case UInt8(ascii: "{"):
-                if node.hasChildren {
+                if trie.hasChildren(node) {
                     try scanObject(node: node, depth: depth + 1)
                 } else {
                     try skipValue(depth: depth + 1)
@@ -301,14 +304,15 @@ struct JSONScanner {
     // MARK: Strings
 
     /// Reads an object key and returns the trie node it leads to, or `nil` when no wanted path goes through it.
-    private mutating func scanKey(in node: FieldTrie) throws(DecodeError) -> FieldTrie? {
+    private mutating func scanKey(in node: FieldTrie.Node) throws(DecodeError) -> FieldTrie.Node? {
         let start = index + 1
         let hasEscapes = try skipString()
         if !hasEscapes {
-            return node.descend(key: UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)]))
+            return trie.descend(from: node, key: UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)]))
         }
         let key = try decodeString(from: start - 1)
-        return key.withUnsafeBytes { node.descend(key: $0) }
+        let trie = self.trie
+        return key.withUnsafeBytes { trie.descend(from: node, key: $0) }
     }
 
     private mutating func scanString() throws(DecodeError) -> String {
@@ -328,6 +332,8 @@ struct JSONScanner {
         index += 1  // opening quote
         var hasEscapes = false
         while index < bytes.count {
+            skipPlainStringBytes()
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
@@ -396,6 +402,25 @@ struct JSONScanner {
             throw DecodeError(.invalidUTF8, at: index, "overlong or out-of-range UTF-8 sequence")
         }
         index += length
+    }
+
+    /// Advances over string bytes that need no attention (printable ASCII other than `"` and `\\`), eight at a time.
+    @inline(__always)
+    private mutating func skipPlainStringBytes() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        guard let base = bytes.baseAddress else { return }
+        while index + 8 <= bytes.count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let quotes = word ^ (ones &* 0x22)
+            let backslashes = word ^ (ones &* 0x5C)
+            let hasQuote = (quotes &- ones) & ~quotes & highs
+            let hasBackslash = (backslashes &- ones) & ~backslashes & highs
+            let hasControl = (word &- ones &* 0x20) & ~word & highs
+            let hasHighBit = word & highs
+            if hasQuote | hasBackslash | hasControl | hasHighBit != 0 { return }
+            index += 8
+        }
     }
 
     /// Decodes the escapes of the string starting at `start` (its opening quote) into UTF-8 bytes.

@@ -10,6 +10,8 @@ public final class KafkaConsumer {
     private let context: ConsumerContext
     public let logger: Logger
     private var isClosed = false
+    /// Topic names by librdkafka topic handle, so a message's topic is not copied into a new string each time.
+    private var topicNames: [OpaquePointer: String] = [:]
 
     /// Creates the consumer from librdkafka properties (`bootstrap.servers`, `group.id`, ...).
     public init(properties: [(String, String)], logger: Logger, rebalanceHandler: KafkaRebalanceHandler) throws {
@@ -65,7 +67,7 @@ public final class KafkaConsumer {
             wait = 0
             defer { rd_kafka_message_destroy(message) }
             let element = message.pointee
-            let topic = element.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            let topic = element.rkt.map { topicName($0) } ?? ""
             guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 if element.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                     endOfPartition(TopicPartition(topic: topic, partition: element.partition))
@@ -82,6 +84,13 @@ public final class KafkaConsumer {
             count += 1
         }
         return count
+    }
+
+    private func topicName(_ handle: OpaquePointer) -> String {
+        if let name = topicNames[handle] { return name }
+        let name = String(cString: rd_kafka_topic_name(handle))
+        topicNames[handle] = name
+        return name
     }
 
     /// Commits `offsets` (the next offset to read, with checkpoint metadata). A synchronous commit waits for the

@@ -125,8 +125,6 @@ public final class Lane {
 
     private func process(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
                          decoded: Result<DecodedEvent, DecodeError>, detectionTime: Int64) -> LaneOutcome {
-        lastActivity = .now
-        let positionsBefore = currentPositions(including: topic, at: offset)
         let maxTimeBefore = matcher.maxTime
         nextOffset[topic] = max(nextOffset[topic] ?? 0, offset + 1)
 
@@ -140,6 +138,9 @@ public final class Lane {
         case .late(let watermark):
             return .late(time: event.time, watermark: watermark)
         case .processed(let matches):
+            guard !matches.isEmpty else { return .matched(alerts: [], suppressed: 0) }
+            // The positions before this message: every topic's next offset, with this topic at this message.
+            let positionsBefore = currentPositions(including: topic, at: offset)
             var records: [AlertRecord] = []
             var suppressed = 0
             for match in matches {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads a file line by line in large chunks, without holding the whole file in memory.
 enum LineReader {
@@ -18,7 +21,10 @@ enum LineReader {
             if chunk.isEmpty { break }
             try chunk.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
                 var start = 0
-                while let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                while start < buffer.count,
+                      let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start)
+                {
+                    let newline = buffer.baseAddress!.distance(to: UnsafeRawPointer(found))
                     if carry.isEmpty {
                         try body(lineNumber, UnsafeRawBufferPointer(rebasing: buffer[start..<newline]))
                     } else {
