@@ -70,6 +70,44 @@ public final class KafkaProducer {
         }
     }
 
+    /// Queues a message with headers (no key); the delivery report carries `token`. Waits while the queue is full.
+    public func produce(topic: String, value: [UInt8], headers: [(String, String)], token: Int) throws {
+        while true {
+            let list = rd_kafka_headers_new(headers.count)!
+            for (name, text) in headers {
+                let bytes = Array(text.utf8)
+                _ = bytes.withUnsafeBytes { rd_kafka_header_add(list, name, -1, $0.baseAddress, $0.count) }
+            }
+            let error: rd_kafka_resp_err_t = topic.withCString { topicName in
+                value.withUnsafeBytes { valueBytes in
+                    var values = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 5)
+                    values[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                    values[0].u.cstr = topicName
+                    values[1].vtype = RD_KAFKA_VTYPE_VALUE
+                    values[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress)
+                    values[1].u.mem.size = valueBytes.count
+                    values[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                    values[2].u.i = RD_KAFKA_MSG_F_COPY
+                    values[3].vtype = RD_KAFKA_VTYPE_HEADERS
+                    values[3].u.headers = list
+                    values[4].vtype = RD_KAFKA_VTYPE_OPAQUE
+                    values[4].u.ptr = UnsafeMutableRawPointer(bitPattern: token + 1)
+                    let result = rd_kafka_produceva(handle, values, values.count)
+                    let code = rd_kafka_error_code(result)
+                    if let result { rd_kafka_error_destroy(result) }
+                    return code
+                }
+            }
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            // librdkafka keeps the headers only when it takes the message.
+            rd_kafka_headers_destroy(list)
+            guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                throw KafkaError(error, context: "producing to \(topic) failed")
+            }
+            rd_kafka_poll(handle, 10)
+        }
+    }
+
     /// Serves delivery reports, waiting at most `timeoutMilliseconds`, and returns the reports collected.
     public func poll(timeoutMilliseconds: Int32) -> [DeliveryReport] {
         rd_kafka_poll(handle, timeoutMilliseconds)

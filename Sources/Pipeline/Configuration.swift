@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
     public var mergeWait: Duration = .milliseconds(500)
     /// Whether `run` stops once every assigned partition has been read to its end, for backfills and benchmarks.
     public var stopsAtEnd = false
+    /// Topic that receives a copy of every message that is not a usable event, or `nil` for none.
+    public var deadLetterTopic: String?
     public var shutdownTimeout: Duration = .seconds(30)
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .logfmt
@@ -83,6 +85,7 @@ public struct Configuration: Sendable {
         ("detection.max.clock.skew", "events further ahead of the wall clock are counted and logged as clock skew; the watermark never passes the wall clock (default 5m)"),
         ("detection.idle.timeout", "wall-clock time after which an idle partition expires its state anyway (default 30s)"),
         ("commit.interval", "how often offsets and checkpoints are committed (default 500ms)"),
+        ("input.dead.letter.topic", "topic that receives a copy of each message that is not a usable event, with the reason in headers (default: none)"),
         ("input.stop.at.end", "true to stop once every assigned partition is read to its end, for backfills and benchmarks (default false)"),
         ("input.max.message.bytes", "larger messages are rejected as oversized (default 1048576)"),
         ("input.merge.wait", "with several input topics, how long a partition waits for another topic's events so they are matched in time order (default 500ms)"),
@@ -123,6 +126,7 @@ public struct Configuration: Sendable {
         case "commit.interval": commitInterval = try duration()
         case "input.max.message.bytes": maxMessageBytes = try positive()
         case "input.merge.wait": mergeWait = try duration()
+        case "input.dead.letter.topic": deadLetterTopic = value.isEmpty ? nil : value
         case "input.stop.at.end":
             guard let flag = Bool(value) else { throw fail("true or false") }
             stopsAtEnd = flag

@@ -4,6 +4,8 @@ import Events
 public struct Counters: Sendable {
     public var consumed = 0
     public var decodeFailures: [DecodeFailureReason: Int] = [:]
+    /// Rejected messages copied to the dead-letter topic.
+    public var deadLettered = 0
     public var lateEvents = 0
     public var futureEvents = 0
     public var alertsProduced = 0
@@ -24,7 +26,7 @@ public struct Counters: Sendable {
 
     public var summary: String {
         var parts = [
-            "consumed=\(consumed)", "bad=\(badMessages)", "late=\(lateEvents)", "future=\(futureEvents)", "alerts=\(alertsProduced)",
+            "consumed=\(consumed)", "bad=\(badMessages)", "dead_lettered=\(deadLettered)", "late=\(lateEvents)", "future=\(futureEvents)", "alerts=\(alertsProduced)",
             "suppressed=\(alertsSuppressed)", "retried=\(alertRetries)", "dropped=\(alertsDropped)",
         ]
         for reason in DecodeFailureReason.allCases {

@@ -13,7 +13,8 @@ public struct AlertRecord: Sendable {
 
 /// The result of handing one message to a lane.
 public enum LaneOutcome {
-    case rejected(DecodeError)
+    /// The message is not a usable event; `payload` is a copy of it, for the dead-letter topic.
+    case rejected(DecodeError, payload: [UInt8])
     case late(time: EventTime, watermark: EventTime)
     /// `suppressed` counts alerts that the restored checkpoint records as produced before a restart.
     case matched(alerts: [AlertRecord], suppressed: Int)
@@ -131,7 +132,7 @@ public final class Lane {
         let event: DecodedEvent
         switch decoded {
         case .success(let value): event = value
-        case .failure(let error): return .rejected(error)
+        case .failure(let error): return .rejected(error, payload: Array(payload))
         }
         let coordinates = EventCoordinates(topic: topic, partition: partition, offset: offset)
         switch matcher.process(event, raw: payload, at: coordinates, wallClock: detectionTime) {

@@ -102,7 +102,7 @@ public struct Replay {
         switch lane.handle(topic: topic, offset: offset, payload: line, detectionTime: detectionTime) {
         case .duplicate:
             return
-        case .rejected(let error):
+        case .rejected(let error, _):
             summary.counters.decodeFailures[error.reason, default: 0] += 1
             report("\(topic):\(offset + 1): \(error.reason.rawValue): \(error.detail)")
         case .late(let time, let watermark):

@@ -58,7 +58,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
 
     /// Checks that the input topics exist and are co-partitioned, and that the output topic exists.
     public func checkTopics() throws {
-        let topics = configuration.inputTopics + [configuration.outputTopic]
+        let topics = configuration.inputTopics + [configuration.outputTopic] + (configuration.deadLetterTopic.map { [$0] } ?? [])
         let counts = try consumer.partitionCounts(topics)
         for topic in topics where counts[topic] == nil {
             throw ConfigurationError("topic \(topic) does not exist on the cluster; create it, or fix input.topics / output.topic")
@@ -168,8 +168,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         switch outcome {
         case .duplicate:
             return
-        case .rejected(let error):
+        case .rejected(let error, let payload):
             counters.decodeFailures[error.reason, default: 0] += 1
+            copyToDeadLetterTopic(payload, error: error, topic: topic, partition: lane.partition, offset: offset)
             if let held = badInputLog.admit() {
                 logger.warning(
                     "message is not a usable event",
@@ -232,6 +233,24 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 ["rule_id": record.alert.ruleID, "alert_id": record.alert.id, "key": record.alert.key,
                  "input_partition": lane.partition])
             onAlert?(record.alert)
+        }
+    }
+
+    /// Copies a rejected message to the dead-letter topic, with the reason and its origin in headers.
+    /// NOTE: the copy is produced at most once: its delivery is not awaited before the input offset is committed.
+    private func copyToDeadLetterTopic(_ payload: [UInt8], error: DecodeError, topic: String, partition: Int32, offset: Int64) {
+        guard let deadLetterTopic = configuration.deadLetterTopic else { return }
+        let headers = [
+            ("eqlstream.reason", error.reason.rawValue), ("eqlstream.error", error.detail),
+            ("eqlstream.topic", topic), ("eqlstream.partition", String(partition)), ("eqlstream.offset", String(offset)),
+        ]
+        do {
+            // Negative tokens are not alerts, so their delivery reports are ignored.
+            try producer.produce(topic: deadLetterTopic, value: payload, headers: headers, token: -2)
+            counters.deadLettered += 1
+        } catch {
+            logger.error("copying a rejected message to the dead-letter topic failed",
+                         ["topic": topic, "partition": partition, "offset": offset, "error": "\(error)"])
         }
     }
 
