@@ -8,6 +8,8 @@ public struct Counters: Sendable {
     public var deadLettered = 0
     public var lateEvents = 0
     public var futureEvents = 0
+    /// Held events dropped at the cap on held events.
+    public var evictedEvents = 0
     public var alertsProduced = 0
     public var alertsSuppressed = 0
     /// Alerts produced again after a failed attempt; not counted in `alertsProduced`.
@@ -26,7 +28,7 @@ public struct Counters: Sendable {
 
     public var summary: String {
         var parts = [
-            "consumed=\(consumed)", "bad=\(badMessages)", "dead_lettered=\(deadLettered)", "late=\(lateEvents)", "future=\(futureEvents)", "alerts=\(alertsProduced)",
+            "consumed=\(consumed)", "bad=\(badMessages)", "dead_lettered=\(deadLettered)", "late=\(lateEvents)", "future=\(futureEvents)", "evicted=\(evictedEvents)", "alerts=\(alertsProduced)",
             "suppressed=\(alertsSuppressed)", "retried=\(alertRetries)", "dropped=\(alertsDropped)",
         ]
         for reason in DecodeFailureReason.allCases {

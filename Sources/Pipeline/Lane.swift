@@ -41,6 +41,8 @@ public final class Lane {
     public var producedAlertIDs: Set<String> = []
     /// How many of the matcher's future events the owner has already counted.
     public var reportedFutureEvents = 0
+    /// How many of the matcher's evicted events the owner has already counted.
+    public var reportedEvictedEvents = 0
     /// Next offset expected from the consumer per topic; messages below it were already received.
     private var receivedOffset: [String: Int64] = [:]
     private var merger: TopicMerger

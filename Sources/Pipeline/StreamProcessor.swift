@@ -111,7 +111,10 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             }
             if ContinuousClock.now >= nextCommit {
                 retryFailedAlerts()
-                for lane in lanes.values { lane.expire(idleTimeout: configuration.idleTimeout) }
+                for lane in lanes.values {
+                    lane.expire(idleTimeout: configuration.idleTimeout)
+                    reportEvictions(lane)
+                }
                 commit(partitions: nil, synchronously: false)
                 nextCommit = ContinuousClock.now + configuration.commitInterval
             }
@@ -234,6 +237,18 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                  "input_partition": lane.partition])
             onAlert?(record.alert)
         }
+    }
+
+    /// Counts and logs held events a lane dropped because it reached detection.max.held.events.
+    private func reportEvictions(_ lane: Lane) {
+        let evicted = lane.matcher.evictedEvents
+        guard evicted > lane.reportedEvictedEvents else { return }
+        counters.evictedEvents += evicted - lane.reportedEvictedEvents
+        logger.warning(
+            "held events evicted at the cap; sequences they started cannot complete",
+            ["partition": lane.partition, "evicted": evicted - lane.reportedEvictedEvents,
+             "cap": configuration.maxHeldEvents])
+        lane.reportedEvictedEvents = evicted
     }
 
     /// Copies a rejected message to the dead-letter topic, with the reason and its origin in headers.
