@@ -23,6 +23,11 @@ public enum AlertBuilder {
     }
 
     /// Builds the alert for `match` of `rule`, detected at `detectionTime` (nanoseconds since the epoch).
+    /// Longest reason text; the reason quotes event fields, which input may make arbitrarily long.
+    static let maxReasonLength = 1_024
+    /// Longest message key in bytes; the key is the join key value, which input may make arbitrarily long.
+    static let maxKeyLength = 1_024
+
     /// Alerts larger than this many bytes are shrunk; Kafka's default `message.max.bytes` is 1,000,000.
     public static let defaultMaxBytes = 900_000
 
@@ -75,7 +80,7 @@ public enum AlertBuilder {
             ("kibana.alert.rule.query", .string(rule.query)),
             ("kibana.alert.severity", .string(rule.severity)),
             ("kibana.alert.risk_score", .integer(rule.riskScore)),
-            ("kibana.alert.reason", .string(reason(rule: rule, sources: sources))),
+            ("kibana.alert.reason", .string(String(reason(rule: rule, sources: sources).prefix(Self.maxReasonLength)))),
             ("kibana.alert.original_time", .string(Timestamp.format(match.events[0].time))),
             ("kibana.alert.group.id", .string(SHA256.uuid("group|\(id)"))),
             ("kibana.alert.ancestors", .array(ancestors)),
@@ -91,7 +96,12 @@ public enum AlertBuilder {
         for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
             members.append((field.name, JSONValue(eql: value)))
         }
-        let key = match.key.map(keyText).joined(separator: "|")
+        var key = match.key.map(keyText).joined(separator: "|")
+        if key.utf8.count > Self.maxKeyLength {
+            // A long key is cut to a prefix plus its hash, so it stays deterministic and distinct.
+            key = String(decoding: Array(key.utf8.prefix(Self.maxKeyLength - 65)), as: UTF8.self) + "#"
+                + SHA256.hex(SHA256.hash(Array(key.utf8)))
+        }
         var alert = Alert(id: id, key: key, ruleID: rule.ruleID, document: .object(members + [("eqlstream.events", .array(matched))]))
         if alert.json.utf8.count > maxBytes {
             // An alert the broker would reject is an alert lost. Keep the alert and the events' coordinates, and

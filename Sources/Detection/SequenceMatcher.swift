@@ -66,15 +66,17 @@ public final class SequenceMatcher {
         }
         let maxTimeBefore = maxTime
         // The watermark follows event time but never passes the wall clock, so one event from a host whose clock
-        // runs ahead cannot make every later event of its partition look late. Events further ahead than the
-        // allowed skew are counted, so that the skew is visible.
+        // runs ahead cannot make every later event of its partition look late. An event further ahead than the
+        // allowed skew does not move the watermark at all, so it cannot turn a backlog that is still being read
+        // into late events either; it is counted, so that the skew is visible.
         // NOTE: the cap depends on the wall clock, so a replay after a restart may judge events that came after a
         // future-dated one differently.
-        let advance = min(event.time, wallClock)
+        var advance = min(event.time, wallClock)
         if event.time > wallClock.addingSaturated(settings.maxClockSkew) {
             futureEvents += 1
+            advance = maxTime ?? .min
         }
-        maxTime = max(maxTime ?? advance, advance)
+        if advance != .min { maxTime = max(maxTime ?? advance, advance) }
         let arrival = nextArrival
         nextArrival += 1
 

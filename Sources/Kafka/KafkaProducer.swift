@@ -126,6 +126,12 @@ public final class KafkaProducer {
         return reports
     }
 
+    /// Removes the messages still waiting in librdkafka's queue, so they are never sent; their delivery reports
+    /// arrive with an error at the next poll. Messages already sent to a broker are left alone.
+    public func purgeQueued() {
+        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE))
+    }
+
     /// Returns the number of partitions of each topic in `topics`; a topic the cluster does not have is left out.
     public func partitionCounts(_ topics: [String], timeoutMilliseconds: Int32 = 10_000) throws -> [String: Int] {
         try fetchPartitionCounts(handle: handle, topics: topics, timeoutMilliseconds: timeoutMilliseconds)

@@ -15,17 +15,27 @@ enum ProducedAlerts {
     /// Returns the ids of the alerts written to `topic` since `sinceMilliseconds`, reading up to the end offsets
     /// at the time of the call.
     static func ids(topic: String, sinceMilliseconds: Int64, properties: [(String, String)], logger: Logger,
-                    timeout: Duration = .seconds(30)) throws -> Set<String> {
+                    timeout: Duration = .seconds(15)) throws -> Set<String> {
+        // One deadline covers the metadata and offset look-ups too, so a broker outage cannot hold the member in
+        // its assignment callback for longer than `timeout`.
+        let deadline = ContinuousClock.now + timeout
+        func remaining() throws -> Int32 {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw KafkaError("reading produced alerts from \(topic) timed out after \(timeout)") }
+            let (seconds, attoseconds) = left.components
+            return Int32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        }
         var settings = properties.filter { $0.0 != "group.id" && $0.0 != "group.instance.id" }
         settings.append(("group.id", "eqlstream-produced-alerts-\(UUID().uuidString)"))
         let consumer = try KafkaConsumer(properties: settings, logger: logger, rebalanceHandler: NoGroup.shared)
-        let count = try consumer.partitionCounts([topic])[topic] ?? 0
+        let count = try consumer.partitionCounts([topic], timeoutMilliseconds: remaining())[topic] ?? 0
         let partitions = (0..<count).map { TopicPartition(topic: topic, partition: Int32($0)) }
         var ends: [TopicPartition: Int64] = [:]
         var starts: [TopicPartition: Int64] = [:]
-        let byTime = try? consumer.offsets(atTime: sinceMilliseconds - clockMargin, for: partitions)
+        let byTime = try? consumer.offsets(
+            atTime: sinceMilliseconds - clockMargin, for: partitions, timeoutMilliseconds: remaining())
         for partition in partitions {
-            let (low, high) = try consumer.watermarks(partition)
+            let (low, high) = try consumer.watermarks(partition, timeoutMilliseconds: remaining())
             guard high > low else { continue }
             // A broker that cannot look offsets up by time gives no answer; reading the whole partition is then
             // slower but still correct.
@@ -38,18 +48,15 @@ enum ProducedAlerts {
         guard !starts.isEmpty else { return [] }
         try consumer.assign(starts)
         var ids: Set<String> = []
-        var remaining = Set(starts.keys)
-        let deadline = ContinuousClock.now + timeout
-        while !remaining.isEmpty {
-            guard ContinuousClock.now < deadline else {
-                throw KafkaError("reading produced alerts from \(topic) timed out after \(timeout)")
-            }
+        var unfinished = Set(starts.keys)
+        while !unfinished.isEmpty {
+            _ = try remaining()
             consumer.poll(
-                timeoutMilliseconds: 100, maxMessages: 10_000, endOfPartition: { remaining.remove($0) }
+                timeoutMilliseconds: 100, maxMessages: 10_000, endOfPartition: { unfinished.remove($0) }
             ) { message in
                 if let id = alertID(in: message.payload) { ids.insert(id) }
                 let partition = message.topicPartition
-                if let end = ends[partition], message.offset + 1 >= end { remaining.remove(partition) }
+                if let end = ends[partition], message.offset + 1 >= end { unfinished.remove(partition) }
             }
         }
         return ids

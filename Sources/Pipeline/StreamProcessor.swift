@@ -33,8 +33,12 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var committed: [TopicPartition: CommittedOffset] = [:]
     private var tokenOwners: [Int: Int32] = [:]
     /// Alerts to produce again, with their lane's partition, because librdkafka did not take them.
-    private var retryQueue: [(AlertRecord, Int32)] = []
+    /// Alerts to produce again, by the token they stay tracked under in their lane, so that checkpoints keep
+    /// holding their offsets until they are delivered.
+    private var retryQueue: [(record: AlertRecord, partition: Int32, token: Int)] = []
     private var isProducerFailed = false
+    /// Partitions whose queued alerts a revoke is purging; their failed delivery reports are not produced again.
+    private var purgingPartitions: Set<Int32> = []
     /// The current assignment, and the partitions whose end the consumer has reached since their last message.
     private var assigned: Set<TopicPartition> = []
     private var partitionsAtEnd: Set<TopicPartition> = []
@@ -222,7 +226,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             // The alert stays unacknowledged, so its offsets are not committed; it is produced again at the next
             // commit interval.
             logger.error("producing an alert failed; retrying", ["alert_id": record.alert.id, "error": "\(error)"])
-            retryQueue.append((record, lane.partition))
+            lane.track(token: token, record: record)
+            retryQueue.append((record, lane.partition, token))
             return
         }
         lane.track(token: token, record: record)
@@ -273,9 +278,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private func retryFailedAlerts() {
         let pending = retryQueue
         retryQueue.removeAll()
-        for (record, partition) in pending {
-            guard let lane = lanes[partition] else { continue }
-            produce(record, lane: lane, isRetry: true)
+        for entry in pending {
+            guard let lane = lanes[entry.partition], lane.acknowledge(token: entry.token) != nil else { continue }
+            produce(entry.record, lane: lane, isRetry: true)
         }
     }
 
@@ -288,6 +293,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             guard let lane = lanes[partition], let record = lane.acknowledge(token: report.token) else { continue }
             if let error = report.error {
                 counters.deliveryFailures += 1
+                // Alerts of kept partitions that the purge removed too are produced again below.
+                if purgingPartitions.contains(partition) { continue }
                 logger.error("alert delivery failed; producing it again", ["alert_id": record.alert.id, "error": error.message])
                 produce(record, lane: lane, isRetry: true)
             } else {
@@ -296,13 +303,17 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         }
     }
 
-    private func flushProducer() {
-        guard !isProducerFailed else { return }
+    /// Waits for every queued alert to be acknowledged; returns false when the timeout passed first.
+    @discardableResult
+    private func flushProducer() -> Bool {
+        guard !isProducerFailed else { return false }
         do {
             handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(configuration.shutdownTimeout)))
+            return true
         } catch {
             handle(reports: producer.poll(timeoutMilliseconds: 0))
             logger.error("alerts still unacknowledged after the flush timeout; their offsets stay uncommitted", ["error": "\(error)"])
+            return false
         }
     }
 
@@ -407,8 +418,17 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             logger.warning("partitions lost to another member; dropping their state without committing",
                            ["partitions": partitions.sorted().map(\.description).joined(separator: ",")])
         } else {
-            flushProducer()
+            let isFlushed = flushProducer()
             commit(partitions: numbers, synchronously: true)
+            if !isFlushed {
+                // The checkpoint just committed still holds the unacknowledged alerts, so the next owner produces
+                // them. Those still queued here must then never be sent, or they would arrive twice.
+                // NOTE: alerts already sent to a broker when the flush timed out may still be written and repeat.
+                purgingPartitions = numbers
+                producer.purgeQueued()
+                handle(reports: producer.poll(timeoutMilliseconds: 100))
+                purgingPartitions = []
+            }
             logger.info("partitions revoked", ["partitions": partitions.sorted().map(\.description).joined(separator: ",")])
         }
         for number in numbers {
@@ -421,7 +441,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             assigned.remove(partition)
             partitionsAtEnd.remove(partition)
         }
-        retryQueue.removeAll { numbers.contains($0.1) }
+        retryQueue.removeAll { numbers.contains($0.partition) }
     }
 
     public func offsetsCommitted(_ stored: [TopicPartition: CommittedOffset], failed: [TopicPartition: KafkaError]) {

@@ -135,6 +135,22 @@ struct ClockSkewTests {
     }
 }
 
+@Suite("Backlog with clock skew")
+struct BacklogClockSkewTests {
+    @Test("future event does not drop a backlog")
+    func futureEventKeepsBacklog() throws {
+        let lane = try Fixtures.lane()
+        let format = ISO8601DateFormatter()
+        let old = Date().addingTimeInterval(-30 * 60)
+        _ = lane.feed(Fixtures.start("a", at: format.string(from: old)), offset: 0)
+        _ = lane.feed(Fixtures.other(at: "2200-01-01T00:00:00Z"), offset: 1)
+        let outcome = lane.feed(Fixtures.network("a", at: format.string(from: old.addingTimeInterval(2))), offset: 2)
+        #expect(outcome.alerts.count == 1)
+        #expect(lane.matcher.lateEvents == 0)
+        #expect(lane.matcher.futureEvents == 1)
+    }
+}
+
 @Suite("Hostile input")
 struct HostileInputTests {
     @Test("extreme timestamps do not trap", arguments: [
@@ -163,6 +179,19 @@ struct HostileInputTests {
         #expect(alert.json.contains("\"eqlstream.truncated\":true"))
         #expect(alert.json.contains("\"offset\":1"))
         #expect(alert.json.contains("\"kibana.alert.rule.rule_id\""))
+    }
+
+    @Test("huge host name keeps the alert under the limit")
+    func hugeHostNameAlert() throws {
+        let rules = try Fixtures.ruleSet()
+        let host = String(repeating: "h", count: 1_040_000)
+        let start = #"{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":["process"],"type":["start"]},"host":{"name":"\#(host)"},"process":{"name":"expand.exe","entity_id":"a"}}"#
+        let network = #"{"@timestamp":"2024-01-01T00:00:02Z","event":{"category":["network"]},"host":{"name":"\#(host)"},"destination":{"ip":"8.8.8.8"},"process":{"name":"expand.exe","entity_id":"a"}}"#
+        let lane = Lane(partition: 0, rules: rules.rules, decoder: rules.decoder,
+                        settings: MatcherSettings())
+        _ = lane.feed(start, offset: 0)
+        let alert = try #require(lane.feed(network, offset: 1).alerts.first).alert
+        #expect(alert.json.utf8.count < AlertBuilder.defaultMaxBytes)
     }
 
     @Test("checkpoint carries its commit time")
