@@ -22,15 +22,17 @@ public enum AlertBuilder {
         return SHA256.uuid("\(ruleID)|\(coordinates)")
     }
 
-    /// Builds the alert for `match` of `rule`, detected at `detectionTime` (nanoseconds since the epoch).
-    /// Longest reason text; the reason quotes event fields, which input may make arbitrarily long.
+    /// Maximum length of the reason text, because the reason quotes event fields that input may make arbitrarily
+    /// long.
     static let maxReasonLength = 1_024
-    /// Longest message key in bytes; the key is the join key value, which input may make arbitrarily long.
+    /// Maximum message key length in bytes, because the key is the join key value and input may make it arbitrarily
+    /// long.
     static let maxKeyLength = 1_024
 
     /// Alerts larger than this many bytes are shrunk; Kafka's default `message.max.bytes` is 1,000,000.
     public static let defaultMaxBytes = 900_000
 
+    /// Builds the alert for `match` of `rule`, detected at `detectionTime` (nanoseconds since the epoch).
     public static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64,
                              maxBytes: Int = defaultMaxBytes) -> Alert {
         let rule = compiled.rule
@@ -126,8 +128,8 @@ public enum AlertBuilder {
         return current
     }
 
-    /// The members that every document has with equal values, recursively; Elastic's sequence alert carries the
-    /// same intersection of its building blocks.
+    /// Returns the members that every document has with equal values, recursively. Elastic's sequence alert
+    /// carries the same intersection of its building blocks.
     static func intersection(of documents: [JSONValue]) -> JSONValue {
         guard var result = documents.first else { return .object([]) }
         for document in documents.dropFirst() {

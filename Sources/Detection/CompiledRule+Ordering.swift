@@ -2,7 +2,7 @@ import EQL
 import Events
 
 extension CompiledRule {
-    /// The event's time for this rule: its `timestamp_override` field when the rule sets one, else `@timestamp`.
+    /// Returns the event's time for this rule: its `timestamp_override` field when the rule sets one, else `@timestamp`.
     /// Returns `nil` when the override field is missing or not a date, so the rule skips the event as
     /// Elasticsearch's search would.
     public func time(of event: DecodedEvent) -> Int64? {
@@ -20,7 +20,7 @@ extension CompiledRule {
         }
     }
 
-    /// The event's `tiebreaker_field` value, or `nil` when the rule sets none or the event lacks it.
+    /// Returns the event's `tiebreaker_field` value, or `nil` when the rule sets none or the event lacks it.
     public func tiebreaker(of event: DecodedEvent) -> EQLValue? {
         guard let slot = tiebreakerSlot, let value = event.value(atSlot: slot), value != .null else { return nil }
         return value

@@ -41,7 +41,7 @@ final class KeyState {
     }
 
     private(set) var history: [Entry] = []
-    /// `pending[i]` holds sequences that matched stages 0...i and wait for stage i + 1, oldest first.
+    /// `pending[i]` contains sequences that matched stages 0...i and wait for stage i + 1, oldest first.
     private var pending: [[Pending]]
     /// How many history entries `pending` reflects; less than `history.count` after an out-of-order insert or a prune.
     private var appliedCount = 0

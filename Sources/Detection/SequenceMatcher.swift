@@ -23,7 +23,7 @@ public struct MatcherSettings: Sendable {
 ///
 /// Not thread-safe: each partition lane owns one matcher and feeds it from one thread.
 public final class SequenceMatcher {
-    /// What happened to one event.
+    /// The outcome of matching one event.
     public enum Outcome {
         /// The event is older than the watermark allows; it was not matched.
         case late(watermark: EventTime)

@@ -55,7 +55,7 @@ final class LogBridge {
     }
 }
 
-/// What librdkafka callbacks reach through the client's opaque pointer.
+/// The state librdkafka callbacks reach through the client's opaque pointer.
 class ClientContext {
     let logger: Logger
     let name: String

@@ -18,7 +18,7 @@ public struct Checkpoint: Equatable, Sendable {
         self.committedAt = committedAt
     }
 
-    /// Whether the two checkpoints differ in more than their commit time.
+    /// Returns whether the two checkpoints differ in more than their commit time.
     public func differsInState(from other: Checkpoint) -> Bool {
         emittedBelow != other.emittedBelow || maxTime != other.maxTime
     }

@@ -194,7 +194,8 @@ public struct Configuration: Sendable {
         return best
     }
 
-    static func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    /// Returns the Levenshtein distance between two strings, for "did you mean" suggestions.
+    public static func editDistance(_ lhs: String, _ rhs: String) -> Int {
         let a = Array(lhs)
         let b = Array(rhs)
         var previous = Array(0...b.count)

@@ -68,7 +68,7 @@ public final class Lane {
         merger.topics.insert(topic)
     }
 
-    /// Sets where `topic` resumes and what its checkpoint says was already produced.
+    /// Sets where `topic` resumes and which alerts its checkpoint records as already produced.
     public func restore(topic: String, offset: Int64, checkpoint: Checkpoint?) {
         nextOffset[topic] = offset
         receivedOffset[topic] = offset
@@ -174,7 +174,7 @@ public final class Lane {
         unacknowledged.removeValue(forKey: token)
     }
 
-    /// The offset to commit and its checkpoint for each topic whose position is known.
+    /// Returns the offset to commit and its checkpoint for each topic whose position is known.
     ///
     /// The offset is the lowest one still needed: by an event held for a pending sequence, by an alert not yet
     /// acknowledged, or else the next offset to read. Resuming there rebuilds the same state.

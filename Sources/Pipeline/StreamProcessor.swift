@@ -174,7 +174,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         counters.consumed += 1
         switch outcome {
         case .duplicate:
-            return
+            break
         case .rejected(let error, let payload):
             counters.decodeFailures[error.reason, default: 0] += 1
             copyToDeadLetterTopic(payload, error: error, topic: topic, partition: lane.partition, offset: offset)
@@ -387,7 +387,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     /// owner that died before its next commit may have left on the alerts topic.
     private func findProducedAlerts(for partitions: [TopicPartition], checkpoints: [TopicPartition: CommittedOffset]) {
         let now = Self.wallClockNanoseconds() / 1_000_000
-        // A partition without a checkpoint may have had an owner that died before its first commit; its alerts
+        // A partition without a checkpoint may have had an owner that died before its first commit. Such alerts
         // would be recent, so the scan then covers the last hour.
         let times = partitions.map { partition in
             checkpoints[partition].flatMap { Checkpoint(text: $0.metadata)?.committedAt } ?? now - 3_600_000
@@ -421,7 +421,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             let isFlushed = flushProducer()
             commit(partitions: numbers, synchronously: true)
             if !isFlushed {
-                // The checkpoint just committed still holds the unacknowledged alerts, so the next owner produces
+                // The checkpoint just committed still keeps the unacknowledged alerts, so the next owner produces
                 // them. Those still queued here must then never be sent, or they would arrive twice.
                 // NOTE: alerts already sent to a broker when the flush timed out may still be written and repeat.
                 purgingPartitions = numbers

@@ -1,3 +1,5 @@
+import Pipeline
+
 /// A usage error: the process prints it with the command's usage and exits with status 2.
 struct UsageError: Error, CustomStringConvertible {
     var message: String
@@ -41,6 +43,7 @@ struct Arguments {
             } else {
                 let known = valued.union(flagNames).sorted()
                 var message = "unknown option '\(name)'"
+                let distance = Configuration.editDistance
                 if let close = known.min(by: { distance($0, name) < distance($1, name) }), distance(close, name) <= 3 {
                     message += ". Did you mean '\(close)'?"
                 }
@@ -59,18 +62,5 @@ struct Arguments {
             throw UsageError("option \(name) needs a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return number
-    }
-
-    private func distance(_ lhs: String, _ rhs: String) -> Int {
-        let a = Array(lhs), b = Array(rhs)
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var next = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            row = next
-        }
-        return row[b.count]
     }
 }

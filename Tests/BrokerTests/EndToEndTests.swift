@@ -2,7 +2,7 @@ import Foundation
 import Kafka
 import Testing
 
-/// The entity ids the labelled cases expect alerts for, read from the expectation table.
+/// Returns the entity ids the labelled cases expect alerts for, read from the expectation table.
 func expectedAlertEntities() throws -> [String] {
     let table = try String(contentsOf: Paths.corpus.appendingPathComponent("labelled_cases.expected.tsv"), encoding: .utf8)
     let cases = try CorpusEvent.load("labelled_cases.ndjson")
@@ -30,7 +30,7 @@ func startService(bootstrap: String, group: String, inputTopics: [String], outpu
         name: name)
 }
 
-/// Waits until every input partition's committed checkpoint says alerts were produced through its end.
+/// Waits until every input partition's committed checkpoint records alerts as produced through its end.
 func waitForCheckpoint(bootstrap: String, group: String, topics: [String: Int], timeout: Duration) throws {
     let probe = try KafkaConsumer(
         properties: [("bootstrap.servers", bootstrap), ("group.id", group), ("log_level", "3")],

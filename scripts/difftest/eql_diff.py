@@ -83,7 +83,7 @@ def nanoseconds(timestamp):
 
 
 def maxspan_oracle(query, events_by_id, python, reference, path):
-    """Answers a query with a sub-second maxspan from the same query with `maxspan=1h`.
+    """Computes the expected result of a query with a sub-second maxspan from the same query with `maxspan=1h`.
 
     The eql package compares sub-second maxspans wrongly (a 320 ms gap fails `maxspan=500ms` but passes
     `maxspan=1s`). In Elasticsearch the maxspan check comes after the pending sequence is taken out of its stage
@@ -137,7 +137,7 @@ def run_reference(python, reference, query, path, options=None):
 
 
 def join_fields(query):
-    """The fields a query joins on: every field named after `by`, on the sequence or on a stage."""
+    """Returns the fields a query joins on: every field named after `by`, on the sequence or on a stage."""
     fields = set()
     for group in re.findall(r"\bby\s+([?\w.@]+(?:\s*,\s*[?\w.@]+)*)", query):
         fields |= {name.strip().lstrip("?") for name in group.split(",")}
