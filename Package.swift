@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events", "EQL"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Events", "EQL"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Detection", "Events", "EQL"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Detection", "Events", "EQL", "Kafka", "Metrics"]),
         // Broker tests: start `eqlstream dev-broker` and `eqlstream run` as processes and talk to them over TCP.
         .testTarget(name: "BrokerTests", dependencies: ["eqlstream", "Kafka"]),
         // Runs the engine and the reference EQL engine side by side over generated streams (scripts/difftest).
