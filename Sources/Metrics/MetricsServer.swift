@@ -117,6 +117,7 @@ public final class MetricsServer {
         }
         let descriptor = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw MetricsServerError("cannot open a socket for metrics: \(systemError())") }
+
         var reuse: Int32 = 1
         _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         let bound: Int32
@@ -133,6 +134,7 @@ public final class MetricsServer {
                 }
             }
         }
+
         guard bound == 0, Glibc.listen(descriptor, 64) == 0 else {
             let reason = systemError()
             close(descriptor)

@@ -72,13 +72,13 @@ public enum PrometheusText {
         return "\(value)"
     }
 
-    /// Whether `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    /// Returns whether `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`.
     public static func isValidMetricName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, isLetter(first) || first == "_" || first == ":" else { return false }
         return name.unicodeScalars.allSatisfy { isLetter($0) || isDigit($0) || $0 == "_" || $0 == ":" }
     }
 
-    /// Whether `name` matches `[a-zA-Z_][a-zA-Z0-9_]*` and does not start with the reserved `__`.
+    /// Returns whether `name` matches `[a-zA-Z_][a-zA-Z0-9_]*` and does not start with the reserved `__`.
     public static func isValidLabelName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, isLetter(first) || first == "_", !name.hasPrefix("__") else {
             return false
