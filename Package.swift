@@ -20,6 +20,12 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
+        // libmicrohttpd from Debian's libmicrohttpd-dev, for the metrics and health endpoints.
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
         // The EQL language: lexer, parser, syntax tree, compiled predicates, IP and CIDR handling.
         .target(name: "EQL"),
         // Event decoding: reads only the fields that rules reference out of ECS JSON.
@@ -28,15 +34,19 @@ let package = Package(
         .target(name: "Detection", dependencies: ["EQL", "Events"]),
         // Structured logging shared by every layer that runs as a service.
         .target(name: "Telemetry"),
+        // Prometheus text exposition and the HTTP server for /metrics, /healthz and /readyz.
+        .target(name: "Metrics", dependencies: ["CMicroHTTPD", "Telemetry"]),
         // The librdkafka wrapper: configuration, consumer, producer and the mock cluster.
         .target(name: "Kafka", dependencies: ["CRdKafka", "Telemetry"]),
         // The streaming pipeline: lanes per partition, checkpoints and the service loop.
-        .target(name: "Pipeline", dependencies: ["Detection", "Events", "EQL", "Kafka", "Telemetry"]),
-        .executableTarget(name: "eqlstream", dependencies: ["Pipeline", "Detection", "Events", "EQL", "Kafka", "Telemetry"]),
+        .target(name: "Pipeline", dependencies: ["Detection", "Events", "EQL", "Kafka", "Metrics", "Telemetry"]),
+        .executableTarget(
+            name: "eqlstream", dependencies: ["Pipeline", "Detection", "Events", "EQL", "Kafka", "Metrics", "Telemetry"]),
         .testTarget(name: "EQLTests", dependencies: ["EQL"]),
         .testTarget(name: "EventsTests", dependencies: ["Events", "EQL"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Events", "EQL"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Detection", "Events", "EQL"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Detection", "Events", "EQL", "Kafka", "Metrics"]),
         // Broker tests: start `eqlstream dev-broker` and `eqlstream run` as processes and talk to them over TCP.
         .testTarget(name: "BrokerTests", dependencies: ["eqlstream", "Kafka"]),
         // Runs the engine and the reference EQL engine side by side over generated streams (scripts/difftest).

@@ -41,6 +41,8 @@ public final class SequenceMatcher {
     public private(set) var futureEvents = 0
 
     private var states: [[[EQLValue]: KeyState]]
+    /// Per-rule counts, indexed like `rules`; ``ruleStatistics()`` adds the key counts.
+    private var statistics: [RuleStatistics]
     private var nextArrival: Int64 = 0
 
     public init(rules: [CompiledRule], settings: MatcherSettings, restoredMaxTime: EventTime? = nil) {
@@ -48,6 +50,7 @@ public final class SequenceMatcher {
         self.settings = settings
         self.maxTime = restoredMaxTime
         self.states = Array(repeating: [:], count: rules.count)
+        self.statistics = rules.map { RuleStatistics(stageCount: $0.stages.count) }
     }
 
     /// Event time below which events are late: the latest event time seen minus the allowed lateness.
@@ -89,6 +92,9 @@ public final class SequenceMatcher {
             }
             let isUntil = rule.until?.filter.matches(event) ?? false
             guard mask != 0 || isUntil else { continue }
+            for stageIndex in rule.stages.indices where mask & (1 << UInt64(stageIndex)) != 0 {
+                statistics[ruleIndex].stageMatches[stageIndex] += 1
+            }
             // A rule with a timestamp override orders its events by that field; an event without it is not one
             // the rule's search would return.
             guard let ruleTime = rule.time(of: event) else { continue }
@@ -111,6 +117,7 @@ public final class SequenceMatcher {
                     matches.append(SequenceMatch(ruleIndex: ruleIndex, key: key, events: events))
                 }
                 heldEvents += 1
+                statistics[ruleIndex].heldEvents += state.history.count - before
             }
         }
         if heldEvents > settings.maxHeldEvents {
@@ -128,6 +135,7 @@ public final class SequenceMatcher {
                 let before = state.history.count
                 state.prune(before: horizon)
                 heldEvents -= before - state.history.count
+                statistics[ruleIndex].heldEvents -= before - state.history.count
                 if state.isEmpty { states[ruleIndex][key] = nil }
             }
         }
@@ -148,6 +156,15 @@ public final class SequenceMatcher {
             }
         }
         return oldest
+    }
+
+    /// Returns the per-rule counts, indexed like `rules`, with the current number of join keys holding events.
+    public func ruleStatistics() -> [RuleStatistics] {
+        var result = statistics
+        for ruleIndex in rules.indices {
+            result[ruleIndex].heldKeys = states[ruleIndex].count
+        }
+        return result
     }
 
     // MARK: Private
@@ -206,6 +223,8 @@ public final class SequenceMatcher {
             states[candidate.rule][candidate.key] = nil
             heldEvents -= candidate.count
             evictedEvents += candidate.count
+            statistics[candidate.rule].heldEvents -= candidate.count
+            statistics[candidate.rule].evictedEvents += candidate.count
         }
     }
 }

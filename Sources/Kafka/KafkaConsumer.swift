@@ -6,7 +6,7 @@ import Telemetry
 /// Not thread-safe: one thread polls, commits and closes. Automatic commits and automatic offset storing are off,
 /// because librdkafka 2.0.2 drops commit metadata on those paths; the owner commits explicitly.
 public final class KafkaConsumer {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let context: ConsumerContext
     public let logger: Logger
     private var isClosed = false

@@ -34,6 +34,14 @@ public struct Configuration: Sendable {
     /// Sample events per second that the embedded broker's generator produces.
     public var embeddedRate = 200
     public var embeddedPartitions = 4
+    /// TCP port of the HTTP server for /metrics, /healthz and /readyz; 0 turns the server off.
+    public var metricsPort = 0
+    /// Numeric IPv4 or IPv6 address the metrics server listens on.
+    public var metricsAddress = "127.0.0.1"
+    /// `/readyz` fails while the member is more than this many messages behind the end of its partitions.
+    public var maxReadyLag: Int64 = 10_000
+    /// `/healthz` fails when the consumer loop has made no progress for this long.
+    public var healthTimeout: Duration = .seconds(60)
     public var kafkaCommon: [(String, String)] = []
     public var kafkaConsumer: [(String, String)] = []
     public var kafkaProducer: [(String, String)] = []
@@ -98,6 +106,10 @@ public struct Configuration: Sendable {
         ("log.format", "logfmt or json (default logfmt)"),
         ("embedded.rate", "sample events per second when no broker is configured (default 200)"),
         ("embedded.partitions", "partitions of the embedded broker's topics (default 4)"),
+        ("metrics.port", "TCP port of the HTTP server for /metrics (Prometheus), /healthz and /readyz; 0 turns it off (default 0)"),
+        ("metrics.address", "numeric IPv4 or IPv6 address the metrics server listens on; 0.0.0.0 listens on every interface (default 127.0.0.1)"),
+        ("metrics.ready.max.lag", "/readyz reports not ready while the assigned partitions are more than this many messages behind their end (default 10000)"),
+        ("metrics.health.timeout", "/healthz reports unhealthy when the consumer loop made no progress for this long; keep it above shutdown.timeout (default 60s)"),
     ]
 
     /// Applies one key. Throws for unknown keys and invalid values, naming both.
@@ -144,6 +156,16 @@ public struct Configuration: Sendable {
             logFormat = format
         case "embedded.rate": embeddedRate = try positive()
         case "embedded.partitions": embeddedPartitions = try positive()
+        case "metrics.port":
+            guard let port = Int(value), (0...65_535).contains(port) else { throw fail("a TCP port from 1 to 65535, or 0 for off") }
+            metricsPort = port
+        case "metrics.address":
+            guard Self.isNumericAddress(value) else { throw fail("a numeric IPv4 or IPv6 address such as 127.0.0.1 or ::1") }
+            metricsAddress = value
+        case "metrics.ready.max.lag":
+            guard let lag = Int64(value), lag >= 0 else { throw fail("a whole number of messages, 0 or more") }
+            maxReadyLag = lag
+        case "metrics.health.timeout": healthTimeout = try duration()
         case _ where key.hasPrefix("kafka.consumer."):
             kafkaConsumer.append((String(key.dropFirst("kafka.consumer.".count)), value))
         case _ where key.hasPrefix("kafka.producer."):
@@ -185,6 +207,12 @@ public struct Configuration: Sendable {
                 key: String(item[..<separator]), value: String(item[item.index(after: separator)...]), source: "--set")
         }
         return configuration
+    }
+
+    static func isNumericAddress(_ text: String) -> Bool {
+        var ipv4 = in_addr()
+        var ipv6 = in6_addr()
+        return inet_pton(AF_INET, text, &ipv4) == 1 || inet_pton(AF_INET6, text, &ipv6) == 1
     }
 
     static func key(fromEnvironmentName name: String) -> String {

@@ -25,10 +25,10 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     public let logger: Logger
     public private(set) var counters = Counters()
 
-    private var consumer: KafkaConsumer!
-    private var producer: KafkaProducer!
+    private(set) var consumer: KafkaConsumer!
+    private(set) var producer: KafkaProducer!
     private let settings: MatcherSettings
-    private var lanes: [Int32: Lane] = [:]
+    private(set) var lanes: [Int32: Lane] = [:]
     /// Last committed offset per partition; commits never go below it.
     private var committed: [TopicPartition: CommittedOffset] = [:]
     private var tokenOwners: [Int: Int32] = [:]
@@ -40,7 +40,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     /// Partitions whose queued alerts a revoke is purging; their failed delivery reports are not produced again.
     private var purgingPartitions: Set<Int32> = []
     /// The current assignment, and the partitions whose end the consumer has reached since their last message.
-    private var assigned: Set<TopicPartition> = []
+    private(set) var assigned: Set<TopicPartition> = []
     private var partitionsAtEnd: Set<TopicPartition> = []
     private var nextToken = 0
     private var badInputLog = RateLimiter()
@@ -48,6 +48,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var futureLog = RateLimiter()
     /// Called for every alert produced, after it is queued; used by the embedded demo to print alerts.
     public var onAlert: ((Alert) -> Void)?
+    /// Counts kept for the metrics endpoints and the board snapshots go to, or `nil` when metrics are off.
+    public var metrics: ProcessorMetrics?
 
     public init(configuration: Configuration, ruleSet: RuleSet, logger: Logger) throws {
         self.configuration = configuration
@@ -125,6 +127,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 commit(partitions: nil, synchronously: false)
                 nextCommit = ContinuousClock.now + configuration.commitInterval
             }
+            publishMetricsIfDue()
         }
         shutdown()
     }
@@ -176,6 +179,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         let message = (topic: topic, partition: lane.partition, offset: offset)
         if case .duplicate = outcome { return }
         counters.consumed += 1
+        metrics?.countConsumed(topic: topic, partition: lane.partition)
         switch outcome {
         case .duplicate:
             break
@@ -240,6 +244,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             counters.alertRetries += 1
         } else {
             counters.alertsProduced += 1
+            metrics?.countAlert(ruleID: record.alert.ruleID)
             logger.info(
                 "alert produced",
                 ["rule_id": record.alert.ruleID, "alert_id": record.alert.id, "key": record.alert.key,
@@ -343,6 +348,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         do {
             // An asynchronous commit counts as stored only when the broker confirms it (offsetsCommitted), so a
             // rejected one is sent again at the next interval or at revoke.
+            metrics?.commitRequested(offsets)
             try consumer.commit(offsets, synchronously: synchronously)
             if synchronously {
                 offsetsCommitted(offsets, failed: [:])
@@ -361,6 +367,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         -> [TopicPartition: Int64]
     {
         counters.rebalances += 1
+        metrics?.countRebalance(.assigned)
         assigned.formUnion(partitions)
         for (number, members) in Dictionary(grouping: partitions, by: \.partition) {
             var restored: [String: (offset: Int64, checkpoint: Checkpoint?)] = [:]
@@ -417,6 +424,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
 
     public func partitionsRevoked(_ partitions: [TopicPartition], isLost: Bool) {
         counters.rebalances += 1
+        metrics?.countRebalance(isLost ? .lost : .revoked)
         let numbers = Set(partitions.map(\.partition))
         if isLost {
             logger.warning("partitions lost to another member; dropping their state without committing",
@@ -454,6 +462,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             committed[partition] = offset
         }
         if !stored.isEmpty { counters.commits += 1 }
+        metrics?.commitCompleted(stored: stored, failed: failed)
         if !failed.isEmpty { counters.commitFailures += 1 }
     }
 

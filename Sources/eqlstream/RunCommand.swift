@@ -1,6 +1,7 @@
 import Detection
 import Foundation
 import Kafka
+import Metrics
 import Pipeline
 import Telemetry
 
@@ -18,6 +19,9 @@ enum RunCommand {
 
         With no kafka.bootstrap.servers, run starts an embedded mock broker on 127.0.0.1, feeds it sample traffic
         with planted sequences, and prints the alerts read back from the output topic on standard output.
+
+        With metrics.port set, run serves Prometheus metrics on /metrics and the probes /healthz and /readyz over
+        HTTP on metrics.address (127.0.0.1 by default); docs/metrics.md lists every metric.
 
         Options:
           --config FILE      Properties file (see config/eqlstream.properties).
@@ -61,6 +65,15 @@ enum RunCommand {
         }
         let stop = StopSignal()
         Signals.stop(on: stop)
+        let metrics: (server: MetricsServer, board: MetricsBoard)?
+        do {
+            metrics = try MetricsEndpoints.start(configuration: configuration, stop: stop, logger: logger)
+        } catch {
+            logger.error("cannot start the metrics server", ["error": "\(error)"])
+            printError("eqlstream run: \(error)")
+            return ExitStatus.failure
+        }
+        defer { metrics?.server.stop() }
 
         var demo: EmbeddedDemo?
         if configuration.isEmbedded {
@@ -74,6 +87,7 @@ enum RunCommand {
         }
         do {
             let processor = try StreamProcessor(configuration: configuration, ruleSet: ruleSet, logger: logger)
+            processor.metrics = metrics.map { ProcessorMetrics(board: $0.board) }
             try processor.run(until: stop)
         } catch let error as ConfigurationError {
             logger.error("configuration error", ["error": error.message])

@@ -85,3 +85,36 @@ struct ConfigurationTests {
         #expect(configured.lateness(for: rules) == .seconds(30))
     }
 }
+
+extension ConfigurationTests {
+    @Test("metrics keys and their defaults")
+    func metricsKeys() throws {
+        let defaults = try Configuration.load(file: nil, environment: [:], overrides: [])
+        #expect(defaults.metricsPort == 0)
+        #expect(defaults.metricsAddress == "127.0.0.1")
+        #expect(defaults.maxReadyLag == 10_000)
+        #expect(defaults.healthTimeout == .seconds(60))
+        let configuration = try Configuration.load(
+            file: nil, environment: ["EQLSTREAM_METRICS_PORT": "9464"],
+            overrides: ["metrics.address=::1", "metrics.ready.max.lag=0", "metrics.health.timeout=2m"])
+        #expect(configuration.metricsPort == 9464)
+        #expect(configuration.metricsAddress == "::1")
+        #expect(configuration.maxReadyLag == 0)
+        #expect(configuration.healthTimeout == .seconds(120))
+    }
+
+    @Test("invalid metrics values name the key")
+    func invalidMetricsValues() {
+        for (item, key) in [
+            ("metrics.port=70000", "metrics.port"), ("metrics.port=-1", "metrics.port"),
+            ("metrics.address=localhost", "metrics.address"), ("metrics.address=10.0.0", "metrics.address"),
+            ("metrics.ready.max.lag=-5", "metrics.ready.max.lag"), ("metrics.health.timeout=soon", "metrics.health.timeout"),
+        ] {
+            #expect {
+                try Configuration.load(file: nil, environment: [:], overrides: [item])
+            } throws: { error in
+                "\(error)".contains(key)
+            }
+        }
+    }
+}
