@@ -39,31 +39,51 @@ public struct Replay {
         lane.skipsHandledOffsets = !sortByTime
         let detectionTime = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
         if !sortByTime {
-            for file in files {
-                // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
-                let topic = URL(fileURLWithPath: file).lastPathComponent
-                var bytes: [UInt8] = []
-                var lines: [(offset: Int64, range: Range<Int>)] = []
-                func flush() {
-                    bytes.withUnsafeBytes { buffer in
-                        let payloads = lines.map { UnsafeRawBufferPointer(rebasing: buffer[$0.range]) }
-                        let decoded = ruleSet.decoder.decodeAll(payloads, threads: decodeThreads)
-                        for index in lines.indices {
-                            process(payloads[index], decoded: decoded[index], topic: topic, offset: lines[index].offset,
+            // A reader thread reads, splits and decodes batches of lines while this thread matches the previous
+            // batch, so decoding and matching overlap.
+            let batches = BatchPipe(capacity: 4)
+            let decoder = ruleSet.decoder
+            let threads = max(1, decodeThreads - 1)
+            let reader = Thread {
+                do {
+                    for file in files {
+                        // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
+                        let topic = URL(fileURLWithPath: file).lastPathComponent
+                        var batch = LineBatch(topic: topic)
+                        try LineReader.forEachLine(in: file) { offset, line in
+                            guard !Self.isBlank(line) else { return }
+                            batch.append(offset: offset, line: line)
+                            if batch.count == Self.batchLines {
+                                batch.decode(with: decoder, threads: threads)
+                                batches.put(.batch(batch))
+                                batch = LineBatch(topic: topic)
+                            }
+                        }
+                        batch.decode(with: decoder, threads: threads)
+                        batches.put(.batch(batch))
+                    }
+                    batches.put(.end)
+                } catch {
+                    batches.put(.failed(error))
+                }
+            }
+            reader.start()
+            loop: while true {
+                switch batches.take() {
+                case .batch(let batch):
+                    batch.bytes.withUnsafeBytes { buffer in
+                        for index in batch.lines.indices {
+                            summary.lines += 1
+                            process(UnsafeRawBufferPointer(rebasing: buffer[batch.lines[index].range]),
+                                    decoded: batch.decoded[index], topic: batch.topic, offset: batch.lines[index].offset,
                                     lane: lane, detectionTime: detectionTime, summary: &summary, emit: emit, report: report)
                         }
                     }
-                    bytes.removeAll(keepingCapacity: true)
-                    lines.removeAll(keepingCapacity: true)
+                case .end:
+                    break loop
+                case .failed(let error):
+                    throw error
                 }
-                try LineReader.forEachLine(in: file) { offset, line in
-                    guard !Self.isBlank(line) else { return }
-                    summary.lines += 1
-                    lines.append((offset, bytes.count..<(bytes.count + line.count)))
-                    bytes.append(contentsOf: line)
-                    if lines.count == Self.batchLines { flush() }
-                }
-                flush()
             }
             summary.evictedEvents = lane.matcher.evictedEvents
             return summary
@@ -136,5 +156,67 @@ public struct Replay {
                 emit(record.alert)
             }
         }
+    }
+}
+
+/// Lines of one file, copied out of the reader's buffer and decoded together.
+struct LineBatch: @unchecked Sendable {
+    let topic: String
+    var bytes: [UInt8] = []
+    var lines: [(offset: Int64, range: Range<Int>)] = []
+    var decoded: [Result<DecodedEvent, DecodeError>] = []
+
+    init(topic: String) {
+        self.topic = topic
+    }
+
+    var count: Int { lines.count }
+
+    mutating func append(offset: Int64, line: UnsafeRawBufferPointer) {
+        lines.append((offset, bytes.count..<(bytes.count + line.count)))
+        bytes.append(contentsOf: line)
+    }
+
+    mutating func decode(with decoder: EventDecoder, threads: Int) {
+        let lines = self.lines
+        decoded = bytes.withUnsafeBytes { buffer in
+            decoder.decodeAll(lines.map { UnsafeRawBufferPointer(rebasing: buffer[$0.range]) }, threads: threads)
+        }
+    }
+}
+
+/// A bounded hand-over of decoded batches from the reader thread to the matching thread.
+final class BatchPipe: @unchecked Sendable {
+    enum Item {
+        case batch(LineBatch)
+        case end
+        case failed(Error)
+    }
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Adds an item, waiting while the pipe is full.
+    func put(_ item: Item) {
+        condition.lock()
+        while items.count >= capacity { condition.wait() }
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Removes the oldest item, waiting while the pipe is empty.
+    func take() -> Item {
+        condition.lock()
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        return item
     }
 }
