@@ -229,7 +229,7 @@ def memory_section(work, results):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--reference-events", type=int, default=10_000)
+    parser.add_argument("--reference-events", type=int, default=50_000)
     parser.add_argument("--kafka-events", type=int, default=120_000)
     parser.add_argument("--latency-seconds", type=int, default=20)
     parser.add_argument("--skip", nargs="*", default=[])
