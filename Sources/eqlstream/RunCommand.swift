@@ -20,8 +20,14 @@ enum RunCommand {
         with planted sequences, and prints the alerts read back from the output topic on standard output.
 
         Options:
-          --config FILE      Properties file (see config/eqlstream.properties).
-          --set KEY=VALUE    Override one key; repeat for more.
+          --config FILE      Properties file, see config/eqlstream.properties (default: none, so only the
+                             environment, --set and the defaults below apply).
+          --set KEY=VALUE    Override one key; repeat for more (default: none).
+          --help             Print this help.
+
+        Durations are a whole number with a unit: ms, s, m, h or d.
+        Signals: SIGTERM or SIGINT stop the service (flush alerts, commit, leave the group within
+        shutdown.timeout); SIGHUP reloads the rules from rules.path and keeps the old rules when any new one fails.
 
         Keys:
         \(Configuration.keys.map { "  \($0.key)\n      \($0.help)" }.joined(separator: "\n"))
@@ -42,6 +48,8 @@ enum RunCommand {
             configuration = try Configuration.load(
                 file: options.value("--config"), environment: ProcessInfo.processInfo.environment,
                 overrides: options.all("--set"))
+            try KafkaPropertyCheck.validate(configuration.consumerProperties)
+            try KafkaPropertyCheck.validate(configuration.producerProperties)
             ruleSet = try RuleSet(path: configuration.rulesPath, defaultWindow: configuration.defaultWindow,
                                   maxMessageBytes: configuration.maxMessageBytes)
         } catch {

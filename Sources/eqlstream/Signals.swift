@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Pipeline
+import Telemetry
 
 /// Sets `stop` on SIGTERM or SIGINT. The sources are kept alive for the life of the process.
 enum Signals {
@@ -22,7 +23,7 @@ func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, with registered secrets replaced.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((Redaction.scrub(text) + "\n").utf8))
 }
