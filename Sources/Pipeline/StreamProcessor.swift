@@ -21,14 +21,14 @@ public final class StopSignal: Sendable {
 /// producer and commit before the partitions move.
 public final class StreamProcessor: KafkaRebalanceHandler {
     public let configuration: Configuration
-    public let ruleSet: RuleSet
+    public internal(set) var ruleSet: RuleSet
     public let logger: Logger
-    public private(set) var counters = Counters()
+    public internal(set) var counters = Counters()
 
     private var consumer: KafkaConsumer!
     private var producer: KafkaProducer!
-    private let settings: MatcherSettings
-    private var lanes: [Int32: Lane] = [:]
+    var settings: MatcherSettings
+    var lanes: [Int32: Lane] = [:]
     /// Last committed offset per partition; commits never go below it.
     private var committed: [TopicPartition: CommittedOffset] = [:]
     private var tokenOwners: [Int: Int32] = [:]
@@ -46,6 +46,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var badInputLog = RateLimiter()
     private var lateLog = RateLimiter()
     private var futureLog = RateLimiter()
+    /// Set by SIGHUP; the run loop then reloads the rules between two polls.
+    public var reloadRequest: ReloadRequest?
     /// Called for every alert produced, after it is queued; used by the embedded demo to print alerts.
     public var onAlert: ((Alert) -> Void)?
 
@@ -102,6 +104,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 logger.info("every assigned partition is read to its end; stopping", ["partitions": assigned.count])
                 stop.stop()
             }
+            if reloadRequest?.take() == true { reloadRules() }
             releaseWaitingMessages()
             handle(reports: producer.poll(timeoutMilliseconds: 0))
             if let fatal = producer.fatalError {

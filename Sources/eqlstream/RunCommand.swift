@@ -69,6 +69,8 @@ enum RunCommand {
         }
         let stop = StopSignal()
         Signals.stop(on: stop)
+        let reload = ReloadRequest()
+        Signals.reload(on: reload)
 
         var demo: EmbeddedDemo?
         if configuration.isEmbedded {
@@ -82,6 +84,7 @@ enum RunCommand {
         }
         do {
             let processor = try StreamProcessor(configuration: configuration, ruleSet: ruleSet, logger: logger)
+            processor.reloadRequest = reload
             try processor.run(until: stop)
         } catch let error as ConfigurationError {
             logger.error("configuration error", ["error": error.message])
