@@ -69,6 +69,11 @@ final class ChildProcess {
         throw HarnessError("no line from \(process.arguments?.first ?? "child") within \(timeout); log: \(log())")
     }
 
+    /// Reads what the child wrote to standard output and nobody read yet; call it after the child exited.
+    func remainingOutput() -> String {
+        String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)
     }
