@@ -46,6 +46,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var badInputLog = RateLimiter()
     private var lateLog = RateLimiter()
     private var futureLog = RateLimiter()
+    /// When shutdown must be finished; set once the run loop has stopped.
+    var shutdownDeadline: ContinuousClock.Instant?
     /// Set by SIGHUP; the run loop then reloads the rules between two polls.
     public var reloadRequest: ReloadRequest?
     /// Called for every alert produced, after it is queued; used by the embedded demo to print alerts.
@@ -130,7 +132,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     }
 
     private func shutdown() {
-        logger.info("stopping: flushing alerts and committing offsets")
+        beginShutdown()
         flushProducer()
         commit(partitions: nil, synchronously: true)
         consumer.close()
@@ -311,7 +313,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private func flushProducer() -> Bool {
         guard !isProducerFailed else { return false }
         do {
-            handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(configuration.shutdownTimeout)))
+            handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(flushTimeout)))
             return true
         } catch {
             handle(reports: producer.poll(timeoutMilliseconds: 0))

@@ -71,6 +71,7 @@ enum RunCommand {
         Signals.stop(on: stop)
         let reload = ReloadRequest()
         Signals.reload(on: reload)
+        ShutdownWatchdog.start(stop: stop, timeout: configuration.shutdownTimeout, logger: logger)
 
         var demo: EmbeddedDemo?
         if configuration.isEmbedded {
