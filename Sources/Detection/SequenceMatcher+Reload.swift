@@ -3,7 +3,7 @@ extension SequenceMatcher {
     /// and the pending sequences of each rule that `kept` maps from its index in `rules` to its index here.
     ///
     /// Rules not in `kept` start with no state. A kept rule must read its fields from the same slots as before,
-    /// because the events it holds were decoded with the previous field table.
+    /// because its stored events were decoded with the previous field table.
     public func carryingState(to rules: [CompiledRule], settings: MatcherSettings, kept: [Int: Int]) -> SequenceMatcher {
         let next = SequenceMatcher(rules: rules, settings: settings, restoredMaxTime: maxTime)
         next.lateEvents = lateEvents

@@ -1,7 +1,7 @@
 /// The progress line that `replay` and `generate` show on a terminal: events, events per second, and the percent
 /// done when the total is known.
 ///
-/// The meter only formats and rate-limits; the command decides whether standard error is a terminal.
+/// The meter only formats and rate-limits, and the command decides whether standard error is a terminal.
 public struct ProgressMeter: Sendable {
     /// Units of work in all (bytes for `replay`, events for `generate`), or `nil` when unknown.
     public let total: Int64?
@@ -39,7 +39,7 @@ public struct ProgressMeter: Sendable {
         return line
     }
 
-    /// Writes `number` with a comma between each group of three digits.
+    /// Returns `number` with a comma between each group of three digits.
     static func grouped(_ number: Int) -> String {
         let digits = String(number.magnitude)
         var result = ""

@@ -32,7 +32,7 @@ public enum PropertiesParser {
             }
             let full = pending + line
             pending = ""
-            // As in Java, the key ends at the first `=`, `:` or blank; blanks and then one `=` or `:` may follow it.
+            // As in Java, the key ends at the first `=`, `:` or blank. Blanks and then one `=` or `:` may follow it.
             guard let keyEnd = full.firstIndex(where: { $0 == "=" || $0 == ":" || $0 == " " || $0 == "\t" }) else {
                 // A secret written without a separator must not be echoed back.
                 let shown = Redaction.isSecretKey(full) ? "a line naming a secret key" : "\"\(full)\""

@@ -6,7 +6,7 @@ import Events
 public struct RuleSet: Sendable {
     public let rules: [CompiledRule]
     public let decoder: EventDecoder
-    /// The slots of every field the rules read; a reload starts from it so that unchanged rules keep their slots.
+    /// The slots of every field the rules read. A reload starts from it, so that unchanged rules keep their slots.
     public let fields: FieldTable
 
     /// Loads and compiles every rule under `path`.
@@ -18,9 +18,11 @@ public struct RuleSet: Sendable {
     public let disabled: [Rule]
 
     /// Compiles `rules`. With `previous`, every field keeps the slot it has there, so events that the previous rules
-    /// decoded and still hold stay readable by the rules that did not change.
+    /// decoded and still store stay readable by the rules that did not change.
     public init(rules: [Rule], defaultWindow: Duration, maxMessageBytes: Int = 1_048_576, previous: RuleSet? = nil) throws {
         let fields = FieldTable()
+        // NOTE: fields that only removed rules read stay in the table, so the decoder keeps reading them until a
+        // restart.
         for name in previous?.fields.names ?? [] {
             _ = fields.slot(for: name)
         }

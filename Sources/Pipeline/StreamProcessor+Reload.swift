@@ -15,13 +15,30 @@ extension StreamProcessor {
     /// Loads `rules.path` again and, when every rule loads, switches every lane to the new rules.
     ///
     /// Runs on the processor's thread between two polls, so no message is half-handled. A rule whose id, query,
-    /// window and ordering fields are unchanged keeps its pending sequences; the state of changed and removed rules
+    /// window and ordering fields are unchanged keeps its pending sequences. The state of changed and removed rules
     /// is dropped. When any rule fails, the running rules stay and the error is logged and counted.
     func reloadRules() {
-        let next: RuleSet
+        guard let next = loadRulesForReload() else { return }
+        let kept = Self.unchangedRules(from: ruleSet.rules, to: next.rules)
+        let nextSettings = MatcherSettings(
+            allowedLateness: configuration.lateness(for: next.rules.map(\.rule)),
+            maxHeldEvents: configuration.maxHeldEvents, maxClockSkew: configuration.maxClockSkew)
+        for lane in lanes.values {
+            lane.replaceRules(next.rules, decoder: next.decoder, settings: nextSettings, kept: kept)
+        }
+        let previous = ruleSet
+        ruleSet = next
+        settings = nextSettings
+        counters.ruleReloads += 1
+        logReload(from: previous, to: next, kept: kept)
+    }
+
+    /// Returns the rules under `rules.path` compiled over the current field slots, or `nil` after logging and
+    /// counting the first error.
+    private func loadRulesForReload() -> RuleSet? {
         do {
             let rules = try RuleLoader.load(path: configuration.rulesPath)
-            next = try RuleSet(
+            return try RuleSet(
                 rules: rules, defaultWindow: configuration.defaultWindow, maxMessageBytes: configuration.maxMessageBytes,
                 previous: ruleSet)
         } catch {
@@ -34,21 +51,14 @@ extension StreamProcessor {
                  "query_line": location?.queryPosition.map { String($0.line) } ?? "-",
                  "query_column": location?.queryPosition.map { String($0.column) } ?? "-",
                  "error": "\(error)"])
-            return
+            return nil
         }
-        let kept = Self.unchangedRules(from: ruleSet.rules, to: next.rules)
-        let nextSettings = MatcherSettings(
-            allowedLateness: configuration.lateness(for: next.rules.map(\.rule)),
-            maxHeldEvents: configuration.maxHeldEvents, maxClockSkew: configuration.maxClockSkew)
-        for lane in lanes.values {
-            lane.replaceRules(next.rules, decoder: next.decoder, settings: nextSettings, kept: kept)
-        }
-        let oldIDs = Set(ruleSet.rules.map(\.rule.ruleID))
+    }
+
+    private func logReload(from previous: RuleSet, to next: RuleSet, kept: [Int: Int]) {
+        let oldIDs = Set(previous.rules.map(\.rule.ruleID))
         let newIDs = Set(next.rules.map(\.rule.ruleID))
         let keptIDs = Set(kept.keys.map { next.rules[$0].rule.ruleID })
-        ruleSet = next
-        settings = nextSettings
-        counters.ruleReloads += 1
         logger.info(
             "rules reloaded",
             ["path": configuration.rulesPath, "rules": next.rules.count,
@@ -56,7 +66,7 @@ extension StreamProcessor {
              "removed": oldIDs.subtracting(newIDs).sorted().joined(separator: ","),
              "changed": newIDs.intersection(oldIDs).subtracting(keptIDs).sorted().joined(separator: ","),
              "unchanged": keptIDs.count, "disabled": next.disabled.count,
-             "lateness_seconds": nextSettings.allowedLateness / 1_000_000_000])
+             "lateness_seconds": settings.allowedLateness / 1_000_000_000])
         for compiled in next.rules where compiled.rule.exceptionListCount > 0 && !oldIDs.contains(compiled.rule.ruleID) {
             logger.warning(
                 "rule references exception lists, which are kept in Kibana and are not applied",

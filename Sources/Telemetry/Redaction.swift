@@ -4,8 +4,8 @@ import Synchronization
 /// Keeps secrets out of log lines and error messages.
 ///
 /// A key is secret when its name looks like one (``isSecretKey(_:)``). Its value is then registered, and
-/// ``scrub(_:)`` replaces every occurrence of a registered value, wherever it appears in a line: librdkafka's own
-/// error strings and debug dumps are not under this program's control, so matching on keys alone would miss them.
+/// ``scrub(_:)`` replaces every occurrence of a registered value anywhere in a line. Matching on keys alone would
+/// miss librdkafka's own error strings and debug dumps, which this program does not format.
 public enum Redaction {
     public static let mask = "[redacted]"
 
@@ -28,7 +28,7 @@ public enum Redaction {
     /// Registers a secret value so that ``scrub(_:)`` replaces it.
     ///
     /// NOTE: values shorter than 4 characters are not registered, because replacing them would mangle ordinary
-    /// text; such a secret is kept out of output only where its key is known.
+    /// text. Such a secret is kept out of output only where its key is known.
     public static func register(secret value: String) {
         guard value.count >= 4 else { return }
         secrets.withLock { list in

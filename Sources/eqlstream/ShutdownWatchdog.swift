@@ -14,7 +14,7 @@ enum ShutdownWatchdog {
             let (seconds, attoseconds) = timeout.components
             Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
             logger.error(
-                "shutdown did not finish within shutdown.timeout; exiting now, and the next owner replays from the last commit",
+                "shutdown timed out; exiting now, and the next owner replays from the last commit",
                 ["timeout_ms": seconds * 1000 + attoseconds / 1_000_000_000_000_000])
             exit(ExitStatus.failure)
         }

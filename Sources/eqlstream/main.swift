@@ -39,7 +39,7 @@ let helpHelp = """
       --help   Print this help.
     """
 
-/// Prints the overview or one command's help; `eqlstream help` takes at most one command name.
+/// Prints the overview, or the help of the one command name given.
 func helpMain(_ arguments: ArraySlice<String>) throws -> Int32 {
     let options = try Arguments(arguments, valued: [], flagNames: ["--help"])
     if options.has("--help") {

@@ -69,7 +69,7 @@ final class ChildProcess {
         throw HarnessError("no line from \(process.arguments?.first ?? "child") within \(timeout); log: \(log())")
     }
 
-    /// Reads what the child wrote to standard output and nobody read yet; call it after the child exited.
+    /// Returns the standard output not read yet. Call it after the child exited, because it reads to the end.
     func remainingOutput() -> String {
         String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
@@ -93,8 +93,8 @@ final class ChildProcess {
     }
 }
 
-/// The test runner's environment without `EQLSTREAM_*` variables, which `run` would read as configuration
-/// (EQLSTREAM_BINARY among them), plus `extra`.
+/// Returns the test runner's environment plus `extra`, without `EQLSTREAM_*` variables, which `run` would read
+/// as configuration (EQLSTREAM_BINARY among them).
 func childEnvironment(adding extra: [String: String] = [:]) -> [String: String] {
     ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("EQLSTREAM_") }.merging(extra) { _, new in new }
 }

@@ -9,7 +9,7 @@ struct ShutdownTests {
     /// Seconds of event time between two events.
     static let step = 2.0
 
-    /// Produces `pairs` signed-binary sequences, one entity each, in batches, so that a run sees them arrive over
+    /// Produces `pairs` signed-binary sequences, one entity each, in batches, so that they reach a run over
     /// a few seconds. A sequence's two events are `batch` pairs apart, so sequences are pending at any moment.
     /// Event times advance two seconds per event, so the stream spans many times the rule's one-minute window
     /// plus the allowed lateness, and held events expire while the run goes on, which lets committed offsets move.
