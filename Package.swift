@@ -14,10 +14,16 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // simdjson from Debian's libsimdjson-dev behind a small C interface: the event decoder's parser.
+        .target(
+            name: "CSimdJSON",
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
         // The EQL language: lexer, parser, syntax tree, compiled predicates, IP and CIDR handling.
         .target(name: "EQL"),
         // Event decoding: reads only the fields that rules reference out of ECS JSON.
-        .target(name: "Events", dependencies: ["EQL"]),
+        .target(name: "Events", dependencies: ["EQL", "CSimdJSON"]),
         // Rules, sequence matching per partition and join key, and alert documents.
         .target(name: "Detection", dependencies: ["EQL", "Events"]),
         // Structured logging shared by every layer that runs as a service.
@@ -36,5 +42,6 @@ let package = Package(
         // Runs the engine and the reference EQL engine side by side over generated streams (scripts/difftest).
         .testTarget(name: "DifferentialTests", dependencies: ["eqlstream"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
 )

@@ -8,9 +8,20 @@ public struct Alert: Sendable {
     /// The join key values joined with `|`, used as the Kafka message key so that alerts of one entity stay in order.
     public var key: String
     public var ruleID: String
-    public var document: JSONValue
+    /// The alert document; setting it serialises it again into ``json``.
+    public var document: JSONValue {
+        didSet { json = document.serialized() }
+    }
+    /// The document as compact JSON, serialised once.
+    public private(set) var json: String
 
-    public var json: String { document.serialized() }
+    public init(id: String, key: String, ruleID: String, document: JSONValue) {
+        self.id = id
+        self.key = key
+        self.ruleID = ruleID
+        self.document = document
+        self.json = document.serialized()
+    }
 }
 
 /// Builds Elastic Security-shaped alert documents from completed sequences.
@@ -38,7 +49,7 @@ public enum AlertBuilder {
         let rule = compiled.rule
         let id = alertID(ruleID: rule.ruleID, events: match.events)
         let sources = match.events.map { event -> JSONValue in
-            (try? JSONValue.parse(Data(event.raw))) ?? .object([])
+            (try? JSONValue.parse(bytes: event.raw)) ?? .object([])
         }
         var shared = intersection(of: sources)
         if case .object(let members) = shared {

@@ -1,3 +1,5 @@
+import CSimdJSON
+import Dispatch
 import EQL
 
 /// Decodes ECS events from JSON, reading only the fields registered in a ``FieldTable``.
@@ -10,16 +12,24 @@ public struct EventDecoder: Sendable {
     public let maxMessageBytes: Int
 
     private let trie: FieldTrie
+    /// `nil` when the decoder uses only the Swift reader.
+    private let fastFields: SimdJSONFields?
     private let slotCount: Int
     private let timestampSlot: Int
 
     /// Creates a decoder for the fields in `fields`, registering `timestampField` in the table as well.
-    public init(fields: FieldTable, timestampField: String = "@timestamp", maxMessageBytes: Int = 1_048_576) {
+    ///
+    /// With `usesSimdJSON` (the default) messages are parsed with simdjson, and the project's own Swift reader
+    /// takes over only for messages simdjson rejects, so that errors name their position. Without it, the Swift
+    /// reader parses every message; tests compare the two.
+    public init(fields: FieldTable, timestampField: String = "@timestamp", maxMessageBytes: Int = 1_048_576,
+                usesSimdJSON: Bool = true) {
         self.timestampField = timestampField
         self.maxMessageBytes = maxMessageBytes
         self.timestampSlot = fields.slot(for: timestampField)
         self.slotCount = fields.count
         self.trie = FieldTrie(table: fields)
+        self.fastFields = usesSimdJSON ? SimdJSONFields(names: fields.names) : nil
     }
 
     /// Decodes one message.
@@ -29,13 +39,24 @@ public struct EventDecoder: Sendable {
         guard message.count <= maxMessageBytes else {
             throw DecodeError(.oversized, at: 0, "the message has \(message.count) bytes, over the limit of \(maxMessageBytes)")
         }
-        var scanner = JSONScanner(bytes: message, slotCount: slotCount, trie: trie)
-        try scanner.scanDocument()
-        if scanner.slots[timestampSlot] == nil && scanner.objectSlots.contains(timestampSlot) {
+        let slots: [EQLValue?]
+        let hasObjectTimestamp: Bool
+        if let fast = fastFields?.decode(message, slotCount: slotCount) {
+            slots = fast.slots
+            hasObjectTimestamp = fast.objectSlots.contains(timestampSlot)
+        } else {
+            // simdjson rejected the message or could not represent it: the Swift reader decides, and names the
+            // error and its position when there is one.
+            var scanner = JSONScanner(bytes: message, slotCount: slotCount, trie: trie)
+            try scanner.scanDocument()
+            slots = scanner.slots
+            hasObjectTimestamp = scanner.objectSlots.contains(timestampSlot)
+        }
+        if slots[timestampSlot] == nil && hasObjectTimestamp {
             throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
         }
-        let time = try eventTime(scanner.slots[timestampSlot])
-        return DecodedEvent(time: time, slots: scanner.slots)
+        let time = try eventTime(slots[timestampSlot])
+        return DecodedEvent(time: time, slots: slots)
     }
 
     /// Decodes one message held in an array.
@@ -88,3 +109,28 @@ extension EQLValue {
     }
 }
 
+
+extension EventDecoder {
+    /// Batches smaller than this are decoded on the calling thread, where handing work to other threads would
+    /// cost more than it saves.
+    public static let parallelBatchThreshold = 64
+
+    /// Decodes a batch of messages, splitting it across up to `threads` threads when it is large enough.
+    /// Results come back in the order of `messages`.
+    public func decodeAll(_ messages: [UnsafeRawBufferPointer], threads: Int) -> [Result<DecodedEvent, DecodeError>] {
+        let workers = messages.count < Self.parallelBatchThreshold ? 1 : max(1, min(threads, messages.count / 32))
+        if workers == 1 {
+            return messages.map { message in Result { () throws(DecodeError) in try decode(message) } }
+        }
+        let results = UnsafeMutableBufferPointer<Result<DecodedEvent, DecodeError>>.allocate(capacity: messages.count)
+        defer { results.deallocate() }
+        let chunk = (messages.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = (worker * chunk)..<min(messages.count, (worker + 1) * chunk)
+            for index in range {
+                (results.baseAddress! + index).initialize(to: Result { () throws(DecodeError) in try decode(messages[index]) })
+            }
+        }
+        return (0..<messages.count).map { (results.baseAddress! + $0).move() }
+    }
+}

@@ -149,6 +149,10 @@ struct JSONScanner {
 
     /// Stores a value; a path seen twice (a dotted key beside a nested one) becomes multi-valued.
     private mutating func store(_ value: EQLValue, at slot: Int) {
+        Self.store(value, at: slot, in: &slots)
+    }
+
+    static func store(_ value: EQLValue, at slot: Int, in slots: inout [EQLValue?]) {
         guard let existing = slots[slot] else {
             slots[slot] = value
             return

@@ -86,6 +86,58 @@ public final class KafkaConsumer {
         return count
     }
 
+    /// Polls like ``poll(timeoutMilliseconds:maxMessages:endOfPartition:handler:)``, but in batches: `prepare`
+    /// receives the payloads of a batch at once (so it can spread work over threads), and `handler` then receives
+    /// each message in order with its prepared value. A rebalance inside the poll first hands over the messages
+    /// consumed before it, so no message reaches `handler` after its partition was revoked.
+    public func poll<Prepared>(
+        timeoutMilliseconds: Int32, maxMessages: Int, prepare: ([UnsafeRawBufferPointer]) -> [Prepared],
+        endOfPartition: (TopicPartition) -> Void, handler: (KafkaMessage, Prepared) -> Void
+    ) -> Int {
+        var pending: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        var count = 0
+        func deliver() {
+            guard !pending.isEmpty else { return }
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            defer { for message in batch { rd_kafka_message_destroy(message) } }
+            let payloads = batch.filter { $0.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR }.map {
+                UnsafeRawBufferPointer(start: $0.pointee.payload, count: $0.pointee.len)
+            }
+            var prepared = prepare(payloads).makeIterator()
+            for message in batch {
+                let element = message.pointee
+                let topic = element.rkt.map { topicName($0) } ?? ""
+                guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    if element.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                        endOfPartition(TopicPartition(topic: topic, partition: element.partition))
+                        continue
+                    }
+                    let partition = topic.isEmpty ? nil : TopicPartition(topic: topic, partition: element.partition)
+                    context.rebalanceHandler?.consumerError(
+                        KafkaError(element.err, context: "consume failed at offset \(element.offset)"), partition: partition)
+                    continue
+                }
+                let payload = UnsafeRawBufferPointer(start: element.payload, count: element.len)
+                let key = element.key.map { UnsafeRawBufferPointer(start: $0, count: element.key_len) }
+                handler(KafkaMessage(topic: topic, partition: element.partition, offset: element.offset, key: key, payload: payload),
+                        prepared.next()!)
+            }
+        }
+        withoutActuallyEscaping(deliver) { deliver in
+            context.beforeRebalance = deliver
+            defer { context.beforeRebalance = nil }
+            var wait = timeoutMilliseconds
+            while count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
+                wait = 0
+                pending.append(message)
+                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR { count += 1 }
+            }
+            deliver()
+        }
+        return count
+    }
+
     private func topicName(_ handle: OpaquePointer) -> String {
         if let name = topicNames[handle] { return name }
         let name = String(cString: rd_kafka_topic_name(handle))
@@ -207,6 +259,8 @@ func fetchPartitionCounts(handle: OpaquePointer, topics: [String], timeoutMillis
 final class ConsumerContext: ClientContext {
     weak var rebalanceHandler: KafkaRebalanceHandler?
     var handle: OpaquePointer?
+    /// Set during a batched poll: hands over the messages consumed so far, before a rebalance changes ownership.
+    var beforeRebalance: (() -> Void)?
 
     static let rebalanceCallback:
         @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
@@ -251,6 +305,7 @@ final class ConsumerContext: ClientContext {
 
     private func rebalance(handle: OpaquePointer, error: rd_kafka_resp_err_t,
                            partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        beforeRebalance?()
         let isCooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         let names = PartitionList.partitions(of: partitions)
         switch error {

@@ -19,6 +19,9 @@ public struct Configuration: Sendable {
     public var maxClockSkew: Duration = .seconds(300)
     public var commitInterval: Duration = .milliseconds(500)
     public var maxMessageBytes = 1_048_576
+    /// Threads that decode a polled batch of messages; matching stays on the consumer thread.
+    public var decodeThreads = Configuration.defaultDecodeThreads
+    public static let defaultDecodeThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// How long a lane waits for a co-partitioned topic that has nothing buffered before it goes on without it.
     public var mergeWait: Duration = .milliseconds(500)
     /// Whether `run` stops once every assigned partition has been read to its end, for backfills and benchmarks.
@@ -88,6 +91,7 @@ public struct Configuration: Sendable {
         ("input.dead.letter.topic", "topic that receives a copy of each message that is not a usable event, with the reason in headers (default: none)"),
         ("input.stop.at.end", "true to stop once every assigned partition is read to its end, for backfills and benchmarks (default false)"),
         ("input.max.message.bytes", "size in bytes, 1 to 1000000000, above which a message is rejected as oversized (default 1048576)"),
+        ("input.decode.threads", "threads that decode each polled batch of messages, 1 to 64; matching runs on one thread (default: the number of cores, at most 4)"),
         ("input.merge.wait", "with several input topics, how long a partition waits for another topic's events so they are matched in time order (default 500ms)"),
         ("shutdown.timeout", "how long shutdown may take to flush alerts, commit and leave the group, 100ms to 1h (default 30s)"),
         ("log.level", "trace, debug, info, notice, warning, error or critical (default info)"),
@@ -132,6 +136,7 @@ public struct Configuration: Sendable {
         case "commit.interval": commitInterval = try duration(.milliseconds(10) ... .seconds(3600))
         case "input.max.message.bytes": maxMessageBytes = try positive(max: 1_000_000_000)
         case "input.merge.wait": mergeWait = try duration()
+        case "input.decode.threads": decodeThreads = try positive(max: 64)
         case "input.dead.letter.topic": deadLetterTopic = value.isEmpty ? nil : value
         case "input.stop.at.end":
             guard let flag = Bool(value) else { throw fail("true or false") }

@@ -77,12 +77,13 @@ public final class Lane {
     }
 
     /// Decodes and matches one message at once, in the order given, returning the alerts it completes.
-    public func handle(topic: String, offset: Int64, payload: UnsafeRawBufferPointer, detectionTime: Int64) -> LaneOutcome {
+    public func handle(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
+                       decoded alreadyDecoded: Result<DecodedEvent, DecodeError>? = nil, detectionTime: Int64) -> LaneOutcome {
         if skipsHandledOffsets, let expected = receivedOffset[topic], offset < expected {
             return .duplicate
         }
         receivedOffset[topic] = max(receivedOffset[topic] ?? 0, offset + 1)
-        let decoded = Result { () throws(DecodeError) in try decoder.decode(payload) }
+        let decoded = alreadyDecoded ?? Result { () throws(DecodeError) in try decoder.decode(payload) }
         return process(topic: topic, offset: offset, payload: payload, decoded: decoded, detectionTime: detectionTime)
     }
 
@@ -90,12 +91,20 @@ public final class Lane {
     /// released in event-time order across the topics. Returns the outcomes of every message released.
     public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer, detectionTime: Int64,
                         now: ContinuousClock.Instant = .now) -> [(topic: String, offset: Int64, outcome: LaneOutcome)] {
+        receive(topic: topic, offset: offset, payload: payload, decoded: nil, detectionTime: detectionTime, now: now)
+    }
+
+    /// Takes one consumed message that the caller already decoded with this lane's decoder; see
+    /// ``receive(topic:offset:payload:detectionTime:now:)``.
+    public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
+                        decoded alreadyDecoded: Result<DecodedEvent, DecodeError>?, detectionTime: Int64,
+                        now: ContinuousClock.Instant = .now) -> [(topic: String, offset: Int64, outcome: LaneOutcome)] {
         if let expected = receivedOffset[topic], offset < expected {
             return [(topic, offset, .duplicate)]
         }
         receivedOffset[topic] = offset + 1
         lastActivity = now
-        let decoded = Result { () throws(DecodeError) in try decoder.decode(payload) }
+        let decoded = alreadyDecoded ?? Result { () throws(DecodeError) in try decoder.decode(payload) }
         if merger.topics.count <= 1 && merger.count == 0 && (merger.topics.isEmpty || merger.topics.contains(topic)) {
             merger.topics.insert(topic)
             return [(topic, offset, process(topic: topic, offset: offset, payload: payload, decoded: decoded, detectionTime: detectionTime))]

@@ -23,6 +23,10 @@ public struct Replay {
     public var onProgress: ((_ lines: Int, _ bytes: Int64) -> Void)?
     /// Lines between two ``onProgress`` calls.
     static let progressStep = 4096
+    /// Threads that decode each batch of lines; matching runs on the calling thread, in line order.
+    public var decodeThreads = Configuration.defaultDecodeThreads
+    /// Lines decoded together.
+    static let batchLines = 1024
 
     public init(ruleSet: RuleSet, settings: MatcherSettings) {
         self.ruleSet = ruleSet
@@ -44,13 +48,29 @@ public struct Replay {
             for file in files {
                 // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
                 let topic = URL(fileURLWithPath: file).lastPathComponent
+                var bytes: [UInt8] = []
+                var lines: [(offset: Int64, range: Range<Int>)] = []
+                func flush() {
+                    bytes.withUnsafeBytes { buffer in
+                        let payloads = lines.map { UnsafeRawBufferPointer(rebasing: buffer[$0.range]) }
+                        let decoded = ruleSet.decoder.decodeAll(payloads, threads: decodeThreads)
+                        for index in lines.indices {
+                            process(payloads[index], decoded: decoded[index], topic: topic, offset: lines[index].offset,
+                                    lane: lane, detectionTime: detectionTime, summary: &summary, emit: emit, report: report)
+                        }
+                    }
+                    bytes.removeAll(keepingCapacity: true)
+                    lines.removeAll(keepingCapacity: true)
+                }
                 try LineReader.forEachLine(in: file) { offset, line in
                     reportProgress(line, bytes: &bytesRead, lines: &linesRead)
                     guard !Self.isBlank(line) else { return }
                     summary.lines += 1
-                    process(line, topic: topic, offset: offset, lane: lane, detectionTime: detectionTime,
-                            summary: &summary, emit: emit, report: report)
+                    lines.append((offset, bytes.count..<(bytes.count + line.count)))
+                    bytes.append(contentsOf: line)
+                    if lines.count == Self.batchLines { flush() }
                 }
+                flush()
             }
             summary.evictedEvents = lane.matcher.evictedEvents
             return summary
@@ -124,10 +144,11 @@ public struct Replay {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
-    private func process(_ line: UnsafeRawBufferPointer, topic: String, offset: Int64, lane: Lane, detectionTime: Int64,
+    private func process(_ line: UnsafeRawBufferPointer, decoded: Result<DecodedEvent, DecodeError>? = nil, topic: String,
+                         offset: Int64, lane: Lane, detectionTime: Int64,
                          summary: inout Summary, emit: (Alert) -> Void, report: (String) -> Void) {
         summary.counters.consumed += 1
-        switch lane.handle(topic: topic, offset: offset, payload: line, detectionTime: detectionTime) {
+        switch lane.handle(topic: topic, offset: offset, payload: line, decoded: decoded, detectionTime: detectionTime) {
         case .duplicate:
             return
         case .rejected(let error, _):

@@ -90,15 +90,18 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         logger.info("waiting for partition assignment", ["group": configuration.groupID])
         var nextCommit = ContinuousClock.now + configuration.commitInterval
         while !stop.isStopped {
+            let decoder = ruleSet.decoder
+            let threads = configuration.decodeThreads
             consumer.poll(
                 timeoutMilliseconds: 100, maxMessages: 1000,
+                prepare: { payloads in decoder.decodeAll(payloads, threads: threads) },
                 endOfPartition: { partition in
                     self.lanes[partition.partition]?.markEnd(of: partition.topic)
                     self.partitionsAtEnd.insert(partition)
                 }
-            ) { message in
+            ) { message, decoded in
                 self.partitionsAtEnd.remove(message.topicPartition)
-                self.handle(message)
+                self.handle(message, decoded: decoded)
             }
             if configuration.stopsAtEnd, !assigned.isEmpty, assigned.isSubset(of: partitionsAtEnd),
                lanes.values.allSatisfy({ $0.bufferedCount == 0 })
@@ -141,10 +144,11 @@ public final class StreamProcessor: KafkaRebalanceHandler {
 
     // MARK: Messages
 
-    private func handle(_ message: KafkaMessage) {
+    private func handle(_ message: KafkaMessage, decoded: Result<DecodedEvent, DecodeError>) {
         let lane = laneForMessage(partition: message.partition)
         let results = lane.receive(
-            topic: message.topic, offset: message.offset, payload: message.payload, detectionTime: Self.wallClockNanoseconds())
+            topic: message.topic, offset: message.offset, payload: message.payload, decoded: decoded,
+            detectionTime: Self.wallClockNanoseconds())
         for result in results {
             record(result.outcome, topic: result.topic, offset: result.offset, lane: lane)
         }

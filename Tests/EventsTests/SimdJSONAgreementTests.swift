@@ -1,0 +1,89 @@
+import EQL
+import Events
+import Foundation
+import Testing
+
+/// The simdjson path and the Swift reader must decode every message to the same slots or the same error.
+@Suite("simdjson and Swift reader agreement")
+struct SimdJSONAgreementTests {
+    static let fields = [
+        "@timestamp", "event.category", "event.type", "process.name", "process.entity_id", "process.args",
+        "process.parent.name", "destination.ip", "destination.port", "host.ip", "user.name", "a", "a.b", "a.b.c",
+        "n", "list", "o", "x.y",
+    ]
+
+    static func decoders() -> (fast: EventDecoder, swift: EventDecoder) {
+        let fast = FieldTable()
+        let swift = FieldTable()
+        for field in fields {
+            fast.slot(for: field)
+            swift.slot(for: field)
+        }
+        return (EventDecoder(fields: fast), EventDecoder(fields: swift, usesSimdJSON: false))
+    }
+
+    /// Returns a comparable description of one decode: the slots, or the reason, offset and detail of the error.
+    static func outcome(_ decoder: EventDecoder, _ bytes: [UInt8]) -> String {
+        do {
+            let event = try decoder.decode(bytes)
+            return "time=\(event.time) slots=\(event.slots)"
+        } catch {
+            return "error=\(error.reason) at=\(error.byteOffset) \(error.detail)"
+        }
+    }
+
+    @Test("corpus events decode alike")
+    func corpusEvents() throws {
+        let (fast, swift) = Self.decoders()
+        var lines = 0
+        for name in ["real_ecs_events.ndjson", "labelled_cases.ndjson"] {
+            let text = try String(contentsOf: corpusFolder.appendingPathComponent(name), encoding: .utf8)
+            for line in text.split(separator: "\n") where !line.isEmpty {
+                let bytes = Array(line.utf8)
+                #expect(Self.outcome(fast, bytes) == Self.outcome(swift, bytes), "line: \(line.prefix(120))")
+                lines += 1
+            }
+        }
+        #expect(lines > 100)
+    }
+
+    @Test("edge cases decode alike", arguments: [
+        #"{"@timestamp":"2024-01-01T00:00:00Z","a":{"b":{"c":1}},"a.b":{"c":2},"a.b.c":3}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","list":[1,[2,[3,"x"]],{"y":1},null,true,-0,1.5e3]}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","x":[{"y":"a"},{"y":["b","c"]},{"z":1}]}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","o":{"nested":true},"n":null}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","n":-9223372036854775808,"a":18446744073709551615}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","n":9223372036854775807,"a":123456789012345678901234567890}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process.name":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/","n":1e400}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","skipped":"\ud800","process.name":"x"}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process.name":"\ud800"}"#,
+        #"{"@timestamp":1704067200000,"process":{"name":"a"},"process.name":"b"}"#,
+        #"{"@timestamp":{"t":1}}"#,
+        #"{"@timestamp":["2024-01-01T00:00:00Z"]}"#,
+        #"{"process.name":"no time"}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","a":[1,2,]}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z",}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z"} trailing"#,
+        #"[1,2,3]"#, #""just a string""#, "", "   ", "{", #"{"a":tru}"#, #"{"a":01}"#, #"{"a":1.}"#,
+        "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"a\":\"tab\there\"}",
+        "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"\":\"empty key\",\"a..b\":1}",
+        String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
+        "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"deep\":" + String(repeating: "{\"k\":", count: 110) + "1"
+            + String(repeating: "}", count: 110) + "}",
+    ])
+    func edgeCases(_ json: String) {
+        let (fast, swift) = Self.decoders()
+        let bytes = Array(json.utf8)
+        #expect(Self.outcome(fast, bytes) == Self.outcome(swift, bytes))
+    }
+
+    @Test("invalid UTF-8 decodes alike")
+    func invalidUTF8() {
+        let (fast, swift) = Self.decoders()
+        let prefix = Array(#"{"@timestamp":"2024-01-01T00:00:00Z","process.name":""#.utf8)
+        for tail: [UInt8] in [[0xFF], [0xC0, 0x80], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]] {
+            let bytes = prefix + tail + Array(#""}"#.utf8)
+            #expect(Self.outcome(fast, bytes) == Self.outcome(swift, bytes), "bytes: \(tail)")
+        }
+    }
+}
