@@ -68,12 +68,18 @@ public enum RuleLoader {
         if file.hasSuffix(".toml") {
             return [try tomlRule(String(decoding: data, as: UTF8.self), source: file)]
         }
-        if let whole = try? JSONValue.parse(data), case .object = whole {
-            return [try rule(from: whole, source: file, line: nil)]
+        let wholeError: (any Error)?
+        do {
+            let whole = try JSONValue.parse(data)
+            if case .object = whole { return [try rule(from: whole, source: file, line: nil)] }
+            wholeError = nil
+        } catch {
+            wholeError = error
         }
         // A Kibana export: one rule object per line, then a summary line without a query.
         var rules: [Rule] = []
         let text = String(decoding: data, as: UTF8.self)
+        var isFirstLine = true
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
@@ -81,8 +87,17 @@ public enum RuleLoader {
             do {
                 value = try JSONValue.parse(Data(trimmed.utf8))
             } catch {
-                throw RuleLoadError(file: file, line: index + 1, "invalid JSON; a rule file holds one JSON object or one object per line")
+                // A first line that is not a whole object means the file is one object over several lines, so
+                // the error of the whole document is the one to show.
+                if isFirstLine, let wholeError {
+                    throw RuleLoadError.invalidJSON(wholeError, in: Array(data), file: file, firstLine: 1)
+                }
+                let indent = line.prefix { $0 == " " || $0 == "\t" }.utf8.count
+                var lineError = RuleLoadError.invalidJSON(error, in: Array(trimmed.utf8), file: file, firstLine: index + 1)
+                lineError.column = lineError.column.map { $0 + indent }
+                throw lineError
             }
+            isFirstLine = false
             if value["exported_count"] != nil || value["exportedCount"] != nil { continue }
             rules.append(try rule(from: value, source: file, line: index + 1))
         }

@@ -33,17 +33,17 @@ public final class SequenceMatcher {
     public let rules: [CompiledRule]
     public let settings: MatcherSettings
     /// The greatest event time seen so far.
-    public private(set) var maxTime: EventTime?
-    public private(set) var heldEvents = 0
-    public private(set) var lateEvents = 0
-    public private(set) var evictedEvents = 0
+    public internal(set) var maxTime: EventTime?
+    public internal(set) var heldEvents = 0
+    public internal(set) var lateEvents = 0
+    public internal(set) var evictedEvents = 0
     /// Events whose time was further ahead of the wall clock than the allowed skew.
-    public private(set) var futureEvents = 0
+    public internal(set) var futureEvents = 0
 
-    private var states: [[[EQLValue]: KeyState]]
+    var states: [[[EQLValue]: KeyState]]
     /// Per-rule counts, indexed like `rules`; ``ruleStatistics()`` adds the key counts.
-    private var statistics: [RuleStatistics]
-    private var nextArrival: Int64 = 0
+    var statistics: [RuleStatistics]
+    var nextArrival: Int64 = 0
 
     public init(rules: [CompiledRule], settings: MatcherSettings, restoredMaxTime: EventTime? = nil) {
         self.rules = rules

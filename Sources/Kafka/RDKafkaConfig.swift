@@ -1,3 +1,4 @@
+import Foundation
 import CRdKafka
 import Telemetry
 
@@ -15,8 +16,13 @@ struct RDKafkaConfig {
             let result = rd_kafka_conf_set(handle, name, value, &errorText, errorText.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(handle)
-                let shown = Redaction.isSecretKey(name) ? Redaction.mask : value
-                throw KafkaError("invalid librdkafka property \(name)=\(shown): \(String(cString: errorText))")
+                let isSecret = Redaction.isSecretKey(name)
+                var reason = String(cString: errorText)
+                if isSecret && !value.isEmpty {
+                    // librdkafka's reason may quote the value.
+                    reason = reason.replacingOccurrences(of: value, with: Redaction.mask)
+                }
+                throw KafkaError("invalid librdkafka property \(name)=\(isSecret ? Redaction.mask : value): \(reason)")
             }
         }
     }

@@ -92,20 +92,20 @@ public struct Configuration: Sendable {
         ("rules.path", "rule file, or folder of .json/.ndjson Kibana rule files (default config/rules)"),
         ("detection.allowed.lateness", "how late an event may arrive and still match, e.g. 4m; default: the rules' lookback minus interval"),
         ("detection.default.window", "sequence window for rules with neither maxspan nor lookback (default 9m)"),
-        ("detection.max.held.events", "cap on events held for sequences per partition; the oldest are evicted (default 100000)"),
+        ("detection.max.held.events", "cap on events held for sequences per partition, 1 to 100000000; the oldest are evicted (default 100000)"),
         ("detection.max.clock.skew", "events further ahead of the wall clock are counted and logged as clock skew; the watermark never passes the wall clock (default 5m)"),
-        ("detection.idle.timeout", "wall-clock time after which an idle partition expires its state anyway (default 30s)"),
-        ("commit.interval", "how often offsets and checkpoints are committed (default 500ms)"),
+        ("detection.idle.timeout", "wall-clock time after which an idle partition expires its state anyway, more than 0 (default 30s)"),
+        ("commit.interval", "how often offsets and checkpoints are committed, 10ms to 1h (default 500ms)"),
         ("input.dead.letter.topic", "topic that receives a copy of each message that is not a usable event, with the reason in headers (default: none)"),
         ("input.stop.at.end", "true to stop once every assigned partition is read to its end, for backfills and benchmarks (default false)"),
-        ("input.max.message.bytes", "larger messages are rejected as oversized (default 1048576)"),
-        ("input.decode.threads", "threads that decode each polled batch of messages; matching runs on one thread (default: the number of cores, at most 4)"),
+        ("input.max.message.bytes", "size in bytes, 1 to 1000000000, above which a message is rejected as oversized (default 1048576)"),
+        ("input.decode.threads", "threads that decode each polled batch of messages, 1 to 64; matching runs on one thread (default: the number of cores, at most 4)"),
         ("input.merge.wait", "with several input topics, how long a partition waits for another topic's events so they are matched in time order (default 500ms)"),
-        ("shutdown.timeout", "how long shutdown may take to flush alerts and commit (default 30s)"),
+        ("shutdown.timeout", "how long shutdown may take to flush alerts, commit and leave the group, 100ms to 1h (default 30s)"),
         ("log.level", "trace, debug, info, notice, warning, error or critical (default info)"),
         ("log.format", "logfmt or json (default logfmt)"),
-        ("embedded.rate", "sample events per second when no broker is configured (default 200)"),
-        ("embedded.partitions", "partitions of the embedded broker's topics (default 4)"),
+        ("embedded.rate", "sample events per second when no broker is configured, 1 to 1000000 (default 200)"),
+        ("embedded.partitions", "partitions of the embedded broker's topics, 1 to 1000 (default 4)"),
         ("metrics.port", "TCP port of the HTTP server for /metrics (Prometheus), /healthz and /readyz; 0 turns it off (default 0)"),
         ("metrics.address", "numeric IPv4 or IPv6 address the metrics server listens on; 0.0.0.0 listens on every interface (default 127.0.0.1)"),
         ("metrics.ready.max.lag", "/readyz reports not ready while the assigned partitions are more than this many messages behind their end (default 10000)"),
@@ -115,16 +115,22 @@ public struct Configuration: Sendable {
     /// Applies one key. Throws for unknown keys and invalid values, naming both.
     public mutating func apply(key: String, value: String, source: String) throws {
         func fail(_ expected: String) -> ConfigurationError {
-            ConfigurationError("\(source): invalid value \"\(value)\" for \(key); expected \(expected)")
+            let shown = Redaction.isSecretKey(key) ? Redaction.mask : value
+            return ConfigurationError("\(source): invalid value \"\(shown)\" for \(key); expected \(expected)")
         }
-        func duration() throws -> Duration {
+        func duration(_ range: ClosedRange<Duration> = .zero ... .nanoseconds(Int64.max)) throws -> Duration {
             guard let parsed = TimeSpan.parse(value) else { throw fail("a duration such as 500ms, 30s, 4m or 1h") }
+            guard range.contains(parsed) else {
+                throw fail("a duration from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound))")
+            }
             return parsed
         }
-        func positive() throws -> Int {
+        func positive(max: Int = Int.max) throws -> Int {
             guard let number = Int(value), number > 0 else { throw fail("a positive whole number") }
+            guard number <= max else { throw fail("a whole number from 1 to \(max)") }
             return number
         }
+        let positiveSpan: ClosedRange<Duration> = .milliseconds(1) ... .nanoseconds(Int64.max)
         switch key {
         case "input.topics":
             let topics = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -135,27 +141,27 @@ public struct Configuration: Sendable {
             outputTopic = value
         case "rules.path": rulesPath = value
         case "detection.allowed.lateness": allowedLateness = value == "auto" ? nil : try duration()
-        case "detection.default.window": defaultWindow = try duration()
-        case "detection.max.held.events": maxHeldEvents = try positive()
-        case "detection.idle.timeout": idleTimeout = try duration()
+        case "detection.default.window": defaultWindow = try duration(positiveSpan)
+        case "detection.max.held.events": maxHeldEvents = try positive(max: 100_000_000)
+        case "detection.idle.timeout": idleTimeout = try duration(positiveSpan)
         case "detection.max.clock.skew": maxClockSkew = try duration()
-        case "commit.interval": commitInterval = try duration()
-        case "input.max.message.bytes": maxMessageBytes = try positive()
+        case "commit.interval": commitInterval = try duration(.milliseconds(10) ... .seconds(3600))
+        case "input.max.message.bytes": maxMessageBytes = try positive(max: 1_000_000_000)
         case "input.merge.wait": mergeWait = try duration()
-        case "input.decode.threads": decodeThreads = try positive()
+        case "input.decode.threads": decodeThreads = try positive(max: 64)
         case "input.dead.letter.topic": deadLetterTopic = value.isEmpty ? nil : value
         case "input.stop.at.end":
             guard let flag = Bool(value) else { throw fail("true or false") }
             stopsAtEnd = flag
-        case "shutdown.timeout": shutdownTimeout = try duration()
+        case "shutdown.timeout": shutdownTimeout = try duration(.milliseconds(100) ... .seconds(3600))
         case "log.level":
             guard let level = LogLevel(name: value) else { throw fail(LogLevel.allCases.map(\.name).joined(separator: ", ")) }
             logLevel = level
         case "log.format":
             guard let format = LogFormat(rawValue: value) else { throw fail("logfmt or json") }
             logFormat = format
-        case "embedded.rate": embeddedRate = try positive()
-        case "embedded.partitions": embeddedPartitions = try positive()
+        case "embedded.rate": embeddedRate = try positive(max: 1_000_000)
+        case "embedded.partitions": embeddedPartitions = try positive(max: 1000)
         case "metrics.port":
             guard let port = Int(value), (0...65_535).contains(port) else { throw fail("a TCP port from 1 to 65535, or 0 for off") }
             metricsPort = port
@@ -166,12 +172,12 @@ public struct Configuration: Sendable {
             guard let lag = Int64(value), lag >= 0 else { throw fail("a whole number of messages, 0 or more") }
             maxReadyLag = lag
         case "metrics.health.timeout": healthTimeout = try duration()
-        case _ where key.hasPrefix("kafka.consumer."):
-            kafkaConsumer.append((String(key.dropFirst("kafka.consumer.".count)), value))
-        case _ where key.hasPrefix("kafka.producer."):
-            kafkaProducer.append((String(key.dropFirst("kafka.producer.".count)), value))
         case _ where key.hasPrefix("kafka."):
-            kafkaCommon.append((String(key.dropFirst("kafka.".count)), value))
+            if Redaction.isSecretKey(key) {
+                // Registered so that log lines and error messages, librdkafka's included, never show the value.
+                Redaction.register(secret: value)
+            }
+            try applyKafka(key: key, value: value)
         default:
             var message = "\(source): unknown configuration key \"\(key)\""
             if let suggestion = Self.closestKey(to: key) { message += ". Did you mean \"\(suggestion)\"?" }
@@ -179,6 +185,32 @@ public struct Configuration: Sendable {
             message += " librdkafka properties take the prefix kafka., for example kafka.bootstrap.servers."
             throw ConfigurationError(message)
         }
+    }
+
+    /// Adds a librdkafka property: `kafka.consumer.` and `kafka.producer.` keys for one client, other `kafka.`
+    /// keys for both.
+    private mutating func applyKafka(key: String, value: String) throws {
+        var property = String(key.dropFirst("kafka.".count))
+        if property.hasPrefix("consumer.") {
+            property.removeFirst("consumer.".count)
+            kafkaConsumer.append((property, value))
+        } else if property.hasPrefix("producer.") {
+            property.removeFirst("producer.".count)
+            kafkaProducer.append((property, value))
+        } else {
+            kafkaCommon.append((property, value))
+        }
+        guard !property.isEmpty else {
+            throw ConfigurationError("\(key) names no librdkafka property; write kafka.PROPERTY, e.g. kafka.bootstrap.servers")
+        }
+    }
+
+    /// Formats a duration limit the way the configuration spells durations.
+    static func format(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000)h" }
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+        return "\(milliseconds)ms"
     }
 
     /// Loads a properties file, then `EQLSTREAM_*` environment variables, then `overrides` (from `--set`).
@@ -189,7 +221,8 @@ public struct Configuration: Sendable {
         var configuration = Configuration()
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ConfigurationError("cannot read the configuration file \(file); check the path given to --config")
+                throw ConfigurationError(
+                    "cannot read the configuration file \(file) (\(Self.unreadableReason(file))); check the path given to --config")
             }
             for entry in try PropertiesParser.parse(String(decoding: data, as: UTF8.self), source: file) {
                 try configuration.apply(key: entry.key, value: entry.value, source: "\(file):\(entry.line)")
@@ -201,7 +234,9 @@ public struct Configuration: Sendable {
         }
         for item in overrides {
             guard let separator = item.firstIndex(of: "=") else {
-                throw ConfigurationError("--set \(item): expected key=value")
+                // The text may be a secret written with the wrong separator, so a secret-looking one is not shown.
+                let shown = Redaction.isSecretKey(item) ? Redaction.mask : item
+                throw ConfigurationError("--set \(shown): expected key=value")
             }
             try configuration.apply(
                 key: String(item[..<separator]), value: String(item[item.index(after: separator)...]), source: "--set")
@@ -213,6 +248,19 @@ public struct Configuration: Sendable {
         var ipv4 = in_addr()
         var ipv6 = in6_addr()
         return inet_pton(AF_INET, text, &ipv4) == 1 || inet_pton(AF_INET6, text, &ipv6) == 1
+    }
+
+    /// Returns why `file` cannot be read: missing, a folder, or the system's reason for failing to open it.
+    static func unreadableReason(_ file: String) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { return "no such file" }
+        if isDirectory.boolValue { return "it is a folder" }
+        let descriptor = open(file, O_RDONLY)
+        guard descriptor < 0 else {
+            close(descriptor)
+            return "reading it failed"
+        }
+        return String(cString: strerror(errno)).lowercased()
     }
 
     static func key(fromEnvironmentName name: String) -> String {

@@ -21,6 +21,9 @@ public struct Counters: Sendable {
     public var commits = 0
     public var commitFailures = 0
     public var rebalances = 0
+    /// Rule reloads (SIGHUP) applied, and those rejected because a rule failed to load.
+    public var ruleReloads = 0
+    public var ruleReloadFailures = 0
 
     public init() {}
 
@@ -30,6 +33,7 @@ public struct Counters: Sendable {
         var parts = [
             "consumed=\(consumed)", "bad=\(badMessages)", "dead_lettered=\(deadLettered)", "late=\(lateEvents)", "future=\(futureEvents)", "evicted=\(evictedEvents)", "alerts=\(alertsProduced)",
             "suppressed=\(alertsSuppressed)", "retried=\(alertRetries)", "dropped=\(alertsDropped)",
+            "rule_reloads=\(ruleReloads)", "rule_reload_failures=\(ruleReloadFailures)",
         ]
         for reason in DecodeFailureReason.allCases {
             if let count = decodeFailures[reason] { parts.append("bad_\(reason.rawValue)=\(count)") }

@@ -28,8 +28,8 @@ public enum LaneOutcome {
 /// so a partition number. Not thread-safe: one thread owns a lane.
 public final class Lane {
     public let partition: Int32
-    public let matcher: SequenceMatcher
-    private let decoder: EventDecoder
+    public internal(set) var matcher: SequenceMatcher
+    var decoder: EventDecoder
     /// Next offset to read per topic, once known.
     public private(set) var nextOffset: [String: Int64] = [:]
     /// Per topic, alerts whose events all lie below this offset were produced before a restart.

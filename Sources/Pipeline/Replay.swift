@@ -19,6 +19,10 @@ public struct Replay {
     public let ruleSet: RuleSet
     public let settings: MatcherSettings
     public var sortByTime = false
+    /// Called every few thousand lines read with the lines and bytes read so far, for a progress display.
+    public var onProgress: ((_ lines: Int, _ bytes: Int64) -> Void)?
+    /// Lines between two ``onProgress`` calls.
+    static let progressStep = 4096
     /// Threads that decode each batch of lines; matching runs on the calling thread, in line order.
     public var decodeThreads = Configuration.defaultDecodeThreads
     /// Lines decoded together.
@@ -45,12 +49,15 @@ public struct Replay {
             let decoder = ruleSet.decoder
             let threads = max(1, decodeThreads - 1)
             let reader = Thread {
+                var bytesRead: Int64 = 0
+                var linesRead = 0
                 do {
                     for file in files {
                         // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
                         let topic = URL(fileURLWithPath: file).lastPathComponent
                         var batch = LineBatch(topic: topic)
                         try LineReader.forEachLine(in: file) { offset, line in
+                            reportProgress(line, bytes: &bytesRead, lines: &linesRead)
                             guard !Self.isBlank(line) else { return }
                             batch.append(offset: offset, line: line)
                             if batch.count == Self.batchLines {
@@ -89,6 +96,8 @@ public struct Replay {
             return summary
         }
 
+        var bytesRead: Int64 = 0
+        var linesRead = 0
         var messages: [(topic: String, offset: Int64, bytes: [UInt8], time: Int64, tiebreaker: EQLValue?)] = []
         // When every rule orders events by the same override field and tiebreaker, sort by those, as
         // Elasticsearch's search would; otherwise by @timestamp, and each rule reorders its own events.
@@ -100,6 +109,7 @@ public struct Replay {
         for file in files {
             let topic = URL(fileURLWithPath: file).lastPathComponent
             try LineReader.forEachLine(in: file) { offset, line in
+                reportProgress(line, bytes: &bytesRead, lines: &linesRead)
                 guard !Self.isBlank(line) else { return }
                 summary.lines += 1
                 var time = Int64.max
@@ -130,6 +140,26 @@ public struct Replay {
         }
         summary.evictedEvents = lane.matcher.evictedEvents
         return summary
+    }
+
+    /// Counts one line and its newline, and calls ``onProgress`` every ``progressStep`` lines.
+    private func reportProgress(_ line: UnsafeRawBufferPointer, bytes: inout Int64, lines: inout Int) {
+        bytes += Int64(line.count) + 1
+        lines += 1
+        if lines % Self.progressStep == 0 { onProgress?(lines, bytes) }
+    }
+
+    /// Returns the total size of `files` in bytes, or `nil` when one of them is not a regular file, such as a pipe.
+    public static func totalSize(of files: [String]) -> Int64? {
+        var total: Int64 = 0
+        for file in files {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let size = attributes[.size] as? NSNumber
+            else { return nil }
+            total += size.int64Value
+        }
+        return total
     }
 
     private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {

@@ -6,6 +6,8 @@ import Events
 public struct RuleSet: Sendable {
     public let rules: [CompiledRule]
     public let decoder: EventDecoder
+    /// The slots of every field the rules read. A reload starts from it, so that unchanged rules keep their slots.
+    public let fields: FieldTable
 
     /// Loads and compiles every rule under `path`.
     public init(path: String, defaultWindow: Duration, maxMessageBytes: Int = 1_048_576) throws {
@@ -15,8 +17,15 @@ public struct RuleSet: Sendable {
     /// Rules whose file sets `enabled: false`; they are compiled, so their errors still surface, but do not run.
     public let disabled: [Rule]
 
-    public init(rules: [Rule], defaultWindow: Duration, maxMessageBytes: Int = 1_048_576) throws {
+    /// Compiles `rules`. With `previous`, every field keeps the slot it has there, so events that the previous rules
+    /// decoded and still store stay readable by the rules that did not change.
+    public init(rules: [Rule], defaultWindow: Duration, maxMessageBytes: Int = 1_048_576, previous: RuleSet? = nil) throws {
         let fields = FieldTable()
+        // NOTE: fields that only removed rules read stay in the table, so the decoder keeps reading them until a
+        // restart.
+        for name in previous?.fields.names ?? [] {
+            _ = fields.slot(for: name)
+        }
         // Disabled rules compile into a scratch table so they neither run nor make the decoder read their fields.
         for rule in rules where !rule.isEnabled {
             _ = try CompiledRule(rule: rule, fields: FieldTable(), defaultWindow: defaultWindow)
@@ -26,6 +35,7 @@ public struct RuleSet: Sendable {
             try CompiledRule(rule: $0, fields: fields, defaultWindow: defaultWindow)
         }
         self.rules = compiled
+        self.fields = fields
         // `@timestamp` drives each partition's watermark; a rule with timestamp_override orders its own sequences
         // by its field.
         self.decoder = EventDecoder(fields: fields, maxMessageBytes: maxMessageBytes)

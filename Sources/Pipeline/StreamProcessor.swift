@@ -21,14 +21,14 @@ public final class StopSignal: Sendable {
 /// producer and commit before the partitions move.
 public final class StreamProcessor: KafkaRebalanceHandler {
     public let configuration: Configuration
-    public let ruleSet: RuleSet
+    public internal(set) var ruleSet: RuleSet
     public let logger: Logger
-    public private(set) var counters = Counters()
+    public internal(set) var counters = Counters()
 
     private(set) var consumer: KafkaConsumer!
     private(set) var producer: KafkaProducer!
-    private let settings: MatcherSettings
-    private(set) var lanes: [Int32: Lane] = [:]
+    var settings: MatcherSettings
+    var lanes: [Int32: Lane] = [:]
     /// Last committed offset per partition; commits never go below it.
     private var committed: [TopicPartition: CommittedOffset] = [:]
     private var tokenOwners: [Int: Int32] = [:]
@@ -46,6 +46,10 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var badInputLog = RateLimiter()
     private var lateLog = RateLimiter()
     private var futureLog = RateLimiter()
+    /// When shutdown must be finished; set once the run loop has stopped.
+    var shutdownDeadline: ContinuousClock.Instant?
+    /// Set by SIGHUP; the run loop then reloads the rules between two polls.
+    public var reloadRequest: ReloadRequest?
     /// Called for every alert produced, after it is queued; used by the embedded demo to print alerts.
     public var onAlert: ((Alert) -> Void)?
     /// Counts kept for the metrics endpoints and the board snapshots go to, or `nil` when metrics are off.
@@ -107,6 +111,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 logger.info("every assigned partition is read to its end; stopping", ["partitions": assigned.count])
                 stop.stop()
             }
+            if reloadRequest?.take() == true { reloadRules() }
             releaseWaitingMessages()
             handle(reports: producer.poll(timeoutMilliseconds: 0))
             if let fatal = producer.fatalError {
@@ -133,7 +138,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     }
 
     private func shutdown() {
-        logger.info("stopping: flushing alerts and committing offsets")
+        beginShutdown()
         flushProducer()
         commit(partitions: nil, synchronously: true)
         consumer.close()
@@ -317,7 +322,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private func flushProducer() -> Bool {
         guard !isProducerFailed else { return false }
         do {
-            handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(configuration.shutdownTimeout)))
+            handle(reports: try producer.flush(timeoutMilliseconds: Self.milliseconds(flushTimeout)))
             return true
         } catch {
             handle(reports: producer.poll(timeoutMilliseconds: 0))

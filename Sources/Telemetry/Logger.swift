@@ -34,7 +34,8 @@ public enum LogFormat: String, Sendable {
 /// A structured logger that writes one line per event to standard error.
 ///
 /// Metadata is passed as key-value pairs instead of being interpolated into the message, so lines stay
-/// machine-readable. Values of keys that look like secrets are replaced before writing.
+/// machine-readable. Values of keys that look like secrets, and every secret value registered with ``Redaction``,
+/// are replaced before writing, in messages from librdkafka too.
 public final class Logger: Sendable {
     public let label: String
     private let settings: Mutex<(level: LogLevel, format: LogFormat)>
@@ -65,7 +66,7 @@ public final class Logger: Sendable {
         for (key, value) in metadata {
             pairs.append((key, Redaction.isSecretKey(key) ? Redaction.mask : "\(value)"))
         }
-        let line = format == .json ? Logger.json(pairs) : Logger.logfmt(pairs)
+        let line = Redaction.scrub(format == .json ? Logger.json(pairs) : Logger.logfmt(pairs))
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
@@ -123,15 +124,5 @@ public final class Logger: Sendable {
             }
         }
         return output + "\""
-    }
-}
-
-/// Recognises configuration keys whose values must never be printed.
-public enum Redaction {
-    public static let mask = "[redacted]"
-
-    public static func isSecretKey(_ key: String) -> Bool {
-        let lowered = key.lowercased()
-        return ["password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "token"].contains { lowered.contains($0) }
     }
 }

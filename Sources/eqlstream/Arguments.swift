@@ -33,7 +33,10 @@ struct Arguments {
                 inlineValue = String(argument[argument.index(after: equals)...])
             }
             if valued.contains(name) {
-                guard let value = inlineValue ?? iterator.next() else {
+                // A known option in the value's place means the value was left out, as in `--config --set k=v`.
+                guard let value = inlineValue ?? iterator.next(),
+                      inlineValue != nil || !(valued.contains(value) || flagNames.contains(value))
+                else {
                     throw UsageError("option \(name) needs a value")
                 }
                 values[name, default: []].append(value)
@@ -45,7 +48,7 @@ struct Arguments {
                 var message = "unknown option '\(name)'"
                 let distance = Configuration.editDistance
                 if let close = known.min(by: { distance($0, name) < distance($1, name) }), distance(close, name) <= 3 {
-                    message += ". Did you mean '\(close)'?"
+                    message += " (did you mean '\(close)'?)"
                 }
                 throw UsageError(message)
             }

@@ -10,6 +10,9 @@ enum CheckCommand {
         file, or a folder of them. Lists every rule that compiles with its kind, window and the fields it reads, and
         prints every error with its file, line and column. For a JSON rule the query is one JSON string, so an error
         in it gives the line and column inside the query. Exits with status 2 when any rule has an error.
+
+        Options:
+          --help   Print this help.
         """
 
     static func main(_ arguments: ArraySlice<String>) throws -> Int32 {

@@ -14,8 +14,10 @@ enum DevBrokerCommand {
         (for eqlstream run: --set kafka.consumer.session.timeout.ms=6000).
 
         Options:
-          --brokers N               Number of brokers (default: 3).
-          --topic NAME:PARTITIONS   Create a topic; repeat for more. Topics are otherwise created on first use.
+          --brokers N               Number of brokers, 1 to 16 (default: 3).
+          --topic NAME:PARTITIONS   Create a topic with 1 to 10000 partitions; repeat for more (default: none;
+                                    topics are otherwise created on first use).
+          --help                    Print this help.
 
         Commands on standard input, one per line, each answered with 'ok' or 'error: ...' on standard output:
           broker-down ID            Disconnect broker ID (1..N).

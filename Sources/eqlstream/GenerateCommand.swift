@@ -4,20 +4,24 @@ import Pipeline
 
 enum GenerateCommand {
     static let help = """
-        Usage: eqlstream generate [--count N] [--seed N] [--plant-every N] [--rate N] [--output FILE]
+        Usage: eqlstream generate [--count N] [--seed N] [--plant-every N] [--rate N] [--start TIME]
+                                  [--key-separator S] [--output FILE]
 
         Writes generated ECS endpoint events (process, network, DNS, file, registry) as NDJSON, with planted
         sequences for the signed-binary rule and near misses. The same seed and start time give the same events.
 
         Options:
-          --count N         Number of events (default: 10000).
-          --seed N          Random seed (default: 42).
-          --plant-every N   About one planted sequence per N events (default: 400).
-          --rate N          Events per second of event time (default: 1000).
+          --count N         Number of events, 1 to 1000000000 (default: 10000).
+          --seed N          Random seed, 0 or more (default: 42).
+          --plant-every N   About one planted sequence per N events, 10 or more (default: 400).
+          --rate N          Events per second of event time, 1 to 100000000 (default: 1000).
           --start TIME      Time of the first event, e.g. 2024-01-01T00:00:00Z (default: now).
           --key-separator S Write each event as its process.entity_id, S, then the JSON, for
-                            `kcat -P -K S` to produce it keyed (e.g. --key-separator '|').
-          --output FILE     Write to FILE instead of standard output.
+                            `kcat -P -K S` to produce it keyed, e.g. --key-separator '|' (default: none).
+          --output FILE     Write to FILE (default: standard output).
+          --help            Print this help.
+
+        When standard error is a terminal, a progress line (events/s and percent done) is shown there.
         """
 
     static func main(_ arguments: ArraySlice<String>) throws -> Int32 {
@@ -55,7 +59,9 @@ enum GenerateCommand {
             throw UsageError("--key-separator needs one or more characters other than a newline")
         }
         var buffer = ""
+        let progress = ProgressDisplay(total: Int64(count))
         for index in 0..<count {
+            if index % 4096 == 0 { progress.update(events: index, done: Int64(index)) }
             let event = traffic.next(at: start + Int64(index) * step)
             if let separator { buffer += event.key + separator }
             buffer += event.json
@@ -66,6 +72,7 @@ enum GenerateCommand {
             }
         }
         handle.write(Data(buffer.utf8))
+        progress.clear()
         printError("generated \(count) events with \(traffic.plantedSequences) planted sequences and \(traffic.nearMisses) near misses")
         return 0
     }

@@ -24,8 +24,14 @@ enum RunCommand {
         HTTP on metrics.address (127.0.0.1 by default); docs/metrics.md lists every metric.
 
         Options:
-          --config FILE      Properties file (see config/eqlstream.properties).
-          --set KEY=VALUE    Override one key; repeat for more.
+          --config FILE      Properties file, see config/eqlstream.properties (default: none, so only the
+                             environment, --set and the defaults below apply).
+          --set KEY=VALUE    Override one key; repeat for more (default: none).
+          --help             Print this help.
+
+        Durations are a whole number with a unit: ms, s, m, h or d.
+        Signals: SIGTERM or SIGINT stop the service (flush alerts, commit, leave the group within
+        shutdown.timeout); SIGHUP reloads the rules from rules.path and keeps the old rules when any new one fails.
 
         Keys:
         \(Configuration.keys.map { "  \($0.key)\n      \($0.help)" }.joined(separator: "\n"))
@@ -46,6 +52,8 @@ enum RunCommand {
             configuration = try Configuration.load(
                 file: options.value("--config"), environment: ProcessInfo.processInfo.environment,
                 overrides: options.all("--set"))
+            try KafkaPropertyCheck.validate(configuration.consumerProperties)
+            try KafkaPropertyCheck.validate(configuration.producerProperties)
             ruleSet = try RuleSet(path: configuration.rulesPath, defaultWindow: configuration.defaultWindow,
                                   maxMessageBytes: configuration.maxMessageBytes)
         } catch {
@@ -74,6 +82,9 @@ enum RunCommand {
             return ExitStatus.failure
         }
         defer { metrics?.server.stop() }
+        let reload = ReloadRequest()
+        Signals.reload(on: reload)
+        ShutdownWatchdog.start(stop: stop, timeout: configuration.shutdownTimeout, logger: logger)
 
         var demo: EmbeddedDemo?
         if configuration.isEmbedded {
@@ -88,6 +99,7 @@ enum RunCommand {
         do {
             let processor = try StreamProcessor(configuration: configuration, ruleSet: ruleSet, logger: logger)
             processor.metrics = metrics.map { ProcessorMetrics(board: $0.board) }
+            processor.reloadRequest = reload
             try processor.run(until: stop)
         } catch let error as ConfigurationError {
             logger.error("configuration error", ["error": error.message])

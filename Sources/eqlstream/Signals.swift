@@ -1,10 +1,20 @@
 import Dispatch
 import Foundation
 import Pipeline
+import Telemetry
 
-/// Sets `stop` on SIGTERM or SIGINT. The sources are kept alive for the life of the process.
+/// Sets `stop` on SIGTERM or SIGINT, and requests a rule reload on SIGHUP. The sources are kept alive for the
+/// life of the process.
 enum Signals {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func reload(on request: ReloadRequest) {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { request.request() }
+        source.resume()
+        sources.append(source)
+    }
 
     static func stop(on stop: StopSignal, signals: [Int32] = [SIGTERM, SIGINT]) {
         for number in signals {
@@ -22,7 +32,7 @@ func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, with registered secrets replaced.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((Redaction.scrub(text) + "\n").utf8))
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// Exit statuses: 0 success, 1 a runtime failure, 2 a usage, configuration or rule error.
 enum ExitStatus {
@@ -18,9 +19,55 @@ let usage = """
       check        Parse and validate rules; list each rule's fields and window.
       generate     Write generated ECS endpoint traffic with planted sequences as NDJSON.
       dev-broker   Start librdkafka's mock Kafka cluster on 127.0.0.1 and print its bootstrap address.
+      help         Print this list, or with a command name that command's help.
 
     Run 'eqlstream <command> --help' for the options of a command.
     """
+
+/// The help text of each command, for `eqlstream help COMMAND`.
+let commandHelp: [String: String] = [
+    "run": RunCommand.help, "replay": ReplayCommand.help, "check": CheckCommand.help,
+    "generate": GenerateCommand.help, "dev-broker": DevBrokerCommand.help, "help": helpHelp,
+]
+
+let helpHelp = """
+    Usage: eqlstream help [COMMAND]
+
+    Prints the list of commands, or the help of COMMAND (the same as 'eqlstream COMMAND --help').
+
+    Options:
+      --help   Print this help.
+    """
+
+/// Prints the overview, or the help of the one command name given.
+func helpMain(_ arguments: ArraySlice<String>) throws -> Int32 {
+    let options = try Arguments(arguments, valued: [], flagNames: ["--help"])
+    if options.has("--help") {
+        printLine(helpHelp)
+        return 0
+    }
+    guard options.positional.count <= 1 else {
+        throw UsageError("unexpected argument '\(options.positional[1])'; give one command name")
+    }
+    guard let name = options.positional.first else {
+        printLine(usage)
+        return 0
+    }
+    guard let text = commandHelp[name] else {
+        throw UsageError("unknown command '\(name)'\(suggestion(for: name))")
+    }
+    printLine(text)
+    return 0
+}
+
+/// Returns " (did you mean 'NAME'?)" for the command closest to `name`, or an empty string when none is close.
+func suggestion(for name: String) -> String {
+    let distance = Configuration.editDistance
+    guard let close = commandHelp.keys.min(by: { distance($0, name) < distance($1, name) }),
+          distance(close, name) <= 2
+    else { return "" }
+    return " (did you mean '\(close)'?)"
+}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
@@ -36,15 +83,15 @@ do {
     case "check": exit(try CheckCommand.main(rest))
     case "generate": exit(try GenerateCommand.main(rest))
     case "dev-broker": exit(try DevBrokerCommand.main(rest))
-    case "help", "--help", "-h":
+    case "help": exit(try helpMain(rest))
+    case "--help", "-h":
         printLine(usage)
         exit(0)
     default:
-        printError("eqlstream: unknown command '\(command)'. Commands: run, replay, check, generate, dev-broker.")
+        printError("eqlstream: unknown command '\(command)'\(suggestion(for: command)); see 'eqlstream --help'")
         exit(ExitStatus.usage)
     }
 } catch let error as UsageError {
-    printError("eqlstream \(command): \(error.message)")
-    printError("Run 'eqlstream \(command) --help' for usage.")
+    printError("eqlstream \(command): \(error.message); see 'eqlstream \(command) --help'")
     exit(ExitStatus.usage)
 }

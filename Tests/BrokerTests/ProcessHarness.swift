@@ -33,11 +33,12 @@ final class ChildProcess {
     let logFile: URL
     private let output = Pipe()
 
-    init(arguments: [String], name: String) throws {
+    init(arguments: [String], name: String, environment: [String: String] = [:]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("eqlstream-test-\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = Paths.binary
         process.arguments = arguments
+        process.environment = childEnvironment(adding: environment)
         process.currentDirectoryURL = Paths.packageRoot
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: logFile)
@@ -68,6 +69,11 @@ final class ChildProcess {
         throw HarnessError("no line from \(process.arguments?.first ?? "child") within \(timeout); log: \(log())")
     }
 
+    /// Returns the standard output not read yet. Call it after the child exited, because it reads to the end.
+    func remainingOutput() -> String {
+        String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)
     }
@@ -85,6 +91,57 @@ final class ChildProcess {
     func log() -> String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
     }
+}
+
+/// Returns the test runner's environment plus `extra`, without `EQLSTREAM_*` variables, which `run` would read
+/// as configuration (EQLSTREAM_BINARY among them).
+func childEnvironment(adding extra: [String: String] = [:]) -> [String: String] {
+    ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("EQLSTREAM_") }.merging(extra) { _, new in new }
+}
+
+/// The outcome of a command run to its end.
+struct CommandResult {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// Runs `eqlstream` with `arguments` to its end, with standard output and standard error captured in files, and
+/// kills it after `timeout`.
+func runCommand(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) throws
+    -> CommandResult
+{
+    let directory = FileManager.default.temporaryDirectory
+    let outputFile = directory.appendingPathComponent("eqlstream-out-\(UUID().uuidString)")
+    let errorFile = directory.appendingPathComponent("eqlstream-err-\(UUID().uuidString)")
+    defer {
+        try? FileManager.default.removeItem(at: outputFile)
+        try? FileManager.default.removeItem(at: errorFile)
+    }
+    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    let process = Process()
+    process.executableURL = Paths.binary
+    process.arguments = arguments
+    process.environment = childEnvironment(adding: environment)
+    process.currentDirectoryURL = Paths.packageRoot
+    process.standardOutput = try FileHandle(forWritingTo: outputFile)
+    process.standardError = try FileHandle(forWritingTo: errorFile)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        if ContinuousClock.now >= deadline {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw HarnessError("eqlstream \(arguments.joined(separator: " ")) still running after \(timeout)")
+        }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return CommandResult(
+        status: process.terminationStatus,
+        output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
+        error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
 }
 
 struct HarnessError: Error, CustomStringConvertible {
