@@ -45,6 +45,9 @@ public final class Lane {
     public var reportedEvictedEvents = 0
     /// Next offset expected from the consumer per topic; messages below it were already received.
     private var receivedOffset: [String: Int64] = [:]
+
+    /// The next offset the lane expects from `topic`, or `nil` before its first message.
+    public func nextExpectedOffset(of topic: String) -> Int64? { receivedOffset[topic] }
     private var merger: TopicMerger
     /// Whether messages below the next expected offset are skipped as already handled. A time-sorted replay turns
     /// this off because it feeds offsets out of order on purpose.

@@ -41,6 +41,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var purgingPartitions: Set<Int32> = []
     /// The current assignment, and the partitions whose end the consumer has reached since their last message.
     private(set) var assigned: Set<TopicPartition> = []
+    /// Earliest time of the next request that wakes a stalled fetcher.
+    private var nextFetchNudge = ContinuousClock.now
     private var partitionsAtEnd: Set<TopicPartition> = []
     private var nextToken = 0
     private var badInputLog = RateLimiter()
@@ -94,7 +96,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         while !stop.isStopped {
             let decoder = ruleSet.decoder
             let threads = configuration.decodeThreads
-            consumer.poll(
+            let polled = consumer.poll(
                 timeoutMilliseconds: 100, maxMessages: 1000,
                 prepare: { payloads in decoder.decodeAll(payloads, threads: threads) },
                 endOfPartition: { partition in
@@ -111,6 +113,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 logger.info("every assigned partition is read to its end; stopping", ["partitions": assigned.count])
                 stop.stop()
             }
+            if polled < 1000 { resumeStalledFetches() }
             if reloadRequest?.take() == true { reloadRules() }
             releaseWaitingMessages()
             handle(reports: producer.poll(timeoutMilliseconds: 0))
@@ -164,6 +167,23 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                     ["topic": message.topic, "partition": message.partition, "offset": message.offset,
                      "repeats_suppressed": held])
             }
+        }
+    }
+
+    /// Wakes librdkafka's fetcher when the consumer queue ran dry while an assigned partition still has messages
+    /// to read. librdkafka 2.0.2 stops fetching once its prefetch queue passes `queued.max.messages.kbytes` or
+    /// `queued.min.messages` and looks again only when the broker thread next wakes, up to a second later; a
+    /// watermark request to the partition's leader wakes it now. At most one request per poll timeout.
+    private func resumeStalledFetches() {
+        let now = ContinuousClock.now
+        guard now >= nextFetchNudge else { return }
+        for partition in assigned where !partitionsAtEnd.contains(partition) {
+            guard let high = consumer.cachedWatermarks(partition)?.high,
+                  let next = lanes[partition.partition]?.nextExpectedOffset(of: partition.topic), next < high
+            else { continue }
+            nextFetchNudge = now + .milliseconds(50)
+            consumer.queryWatermarks(partition, timeoutMilliseconds: 100)
+            return
         }
     }
 
