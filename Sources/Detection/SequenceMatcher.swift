@@ -75,7 +75,8 @@ public final class SequenceMatcher {
         // NOTE: the cap depends on the wall clock, so a replay after a restart may judge events that came after a
         // future-dated one differently.
         var advance = min(event.time, wallClock)
-        if event.time > wallClock.addingSaturated(settings.maxClockSkew) {
+        let isFutureDated = event.time > wallClock.addingSaturated(settings.maxClockSkew)
+        if isFutureDated {
             futureEvents += 1
             advance = maxTime ?? .min
         }
@@ -103,7 +104,7 @@ public final class SequenceMatcher {
             if stored == nil {
                 stored = StoredEvent(
                     coordinates: coordinates, time: event.time, arrival: arrival, maxTimeBefore: maxTimeBefore,
-                    raw: Array(raw), decoded: event)
+                    raw: Array(raw), decoded: event, isFutureDated: isFutureDated)
             }
             for (key, keyMask) in keysByStage(of: event, rule: rule, mask: mask) {
                 let keyIsUntil = isUntil && key == untilKey(of: event, rule: rule, matching: key)
@@ -142,11 +143,15 @@ public final class SequenceMatcher {
     }
 
     /// For each topic, the held event with the lowest offset: a restart must resume there to rebuild the state.
+    ///
+    /// Future-dated events are left out: they can be held until the wall clock reaches their time, and would
+    /// otherwise stop the checkpoint for that long. A restart forgets them, so a sequence that a future-dated
+    /// event started and that completes after the restart is not found.
     public func oldestHeldEvents() -> [String: StoredEvent] {
         var oldest: [String: StoredEvent] = [:]
         for ruleStates in states {
             for state in ruleStates.values {
-                for entry in state.history {
+                for entry in state.history where !entry.event.isFutureDated {
                     let event = entry.event
                     if let current = oldest[event.coordinates.topic], current.coordinates.offset <= event.coordinates.offset {
                         continue

@@ -26,9 +26,13 @@ public final class StoredEvent: @unchecked Sendable {
     public let maxTimeBefore: EventTime?
     public let raw: [UInt8]
     public let decoded: DecodedEvent
+    /// Whether the event was dated further ahead of the wall clock than the allowed skew when it arrived. Such an
+    /// event can stay held until the wall clock reaches its time, so it does not hold back the checkpoint.
+    public let isFutureDated: Bool
 
     init(coordinates: EventCoordinates, time: EventTime, arrival: Int64, maxTimeBefore: EventTime?, raw: [UInt8],
-         decoded: DecodedEvent) {
+         decoded: DecodedEvent, isFutureDated: Bool = false) {
+        self.isFutureDated = isFutureDated
         self.coordinates = coordinates
         self.time = time
         self.arrival = arrival

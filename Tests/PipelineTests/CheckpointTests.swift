@@ -119,6 +119,22 @@ struct LaneCheckpointTests {
 
 @Suite("Clock skew")
 struct ClockSkewTests {
+    @Test("held future-dated start does not hold the checkpoint")
+    func futureStartDoesNotHoldCheckpoint() throws {
+        let lane = try Fixtures.lane()
+        let now = Date()
+        let format = ISO8601DateFormatter()
+        _ = lane.feed(Fixtures.start("far", at: format.string(from: now.addingTimeInterval(365 * 86_400))), offset: 0)
+        _ = lane.feed(Fixtures.other(at: format.string(from: now)), offset: 1)
+        #expect(lane.matcher.futureEvents == 1)
+        #expect(lane.matcher.heldEvents == 1)
+        let checkpoint = try #require(lane.checkpoints()["events"])
+        #expect(checkpoint.offset == 2)
+        // A start dated now still holds the checkpoint at its offset.
+        _ = lane.feed(Fixtures.start("near", at: format.string(from: now)), offset: 2)
+        #expect(try #require(lane.checkpoints()["events"]).offset == 2)
+    }
+
     @Test("future event does not make later events late")
     func futureEventDoesNotStall() throws {
         let lane = try Fixtures.lane()
