@@ -3,28 +3,43 @@ public typealias EventTime = Int64
 
 /// Parsers for the timestamp forms ECS events carry.
 public enum Timestamp {
-    /// Parses an RFC 3339 / ISO 8601 date-time such as `2019-03-18T16:57:37.964Z`.
+    /// Parses an ISO 8601 date or date-time as Elasticsearch's default date format (`strict_date_optional_time`)
+    /// reads it, such as `2019-03-18T16:57:37.964Z`.
     ///
-    /// Accepts 0 to 9 fractional digits, `Z` or a `+hh:mm` / `-hh:mm` / `+hhmm` offset, and `T` or a space between
-    /// date and time. Returns `nil` for anything else, so the caller can report the text.
+    /// The time may be left out (midnight), and so may minutes and seconds; a missing zone means UTC. Accepts 0 to 9
+    /// fractional digits after the seconds, `Z` or a `+hh:mm` / `-hh:mm` / `+hhmm` offset, and `T` or a space
+    /// between date and time. Returns `nil` for anything else, so the caller can report the text.
     public static func parse<Bytes: Collection<UInt8>>(_ text: Bytes) -> EventTime? where Bytes.Index == Int {
         var reader = DigitReader(bytes: text, index: text.startIndex)
         guard let year = reader.number(digits: 4), reader.skip(UInt8(ascii: "-")),
             let month = reader.number(digits: 2), reader.skip(UInt8(ascii: "-")),
             let day = reader.number(digits: 2)
         else { return nil }
-        guard reader.skip(UInt8(ascii: "T")) || reader.skip(UInt8(ascii: "t")) || reader.skip(UInt8(ascii: " "))
-        else { return nil }
-        guard let hour = reader.number(digits: 2), reader.skip(UInt8(ascii: ":")),
-            let minute = reader.number(digits: 2), reader.skip(UInt8(ascii: ":")),
-            let second = reader.number(digits: 2)
-        else { return nil }
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var hasSeconds = false
+        if !reader.isAtEnd {
+            guard reader.skip(UInt8(ascii: "T")) || reader.skip(UInt8(ascii: "t")) || reader.skip(UInt8(ascii: " "))
+            else { return nil }
+            guard let hours = reader.number(digits: 2) else { return nil }
+            hour = hours
+            if reader.skip(UInt8(ascii: ":")) {
+                guard let minutes = reader.number(digits: 2) else { return nil }
+                minute = minutes
+                if reader.skip(UInt8(ascii: ":")) {
+                    guard let seconds = reader.number(digits: 2) else { return nil }
+                    second = seconds
+                    hasSeconds = true
+                }
+            }
+        }
         guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day),
             hour < 24, minute < 60, second < 61
         else { return nil }
 
         var nanos: Int64 = 0
-        if reader.skip(UInt8(ascii: ".")) || reader.skip(UInt8(ascii: ",")) {
+        if hasSeconds, reader.skip(UInt8(ascii: ".")) || reader.skip(UInt8(ascii: ",")) {
             var digits = 0
             while let digit = reader.digit() {
                 guard digits < 9 else { return nil }
@@ -45,8 +60,6 @@ public enum Timestamp {
                 return nil
             }
             offsetSeconds = sign * Int64(offsetHours * 3600 + offsetMinutes * 60)
-        } else {
-            return nil
         }
         guard reader.isAtEnd else { return nil }
 

@@ -128,7 +128,7 @@ struct DecodeFailureTests {
     @Test("timestamp that does not parse", arguments: [
         #"{"@timestamp":"yesterday"}"#,
         #"{"@timestamp":"2019-02-30T00:00:00Z"}"#,
-        #"{"@timestamp":"2019-03-18T16:57:37.964"}"#,
+        #"{"@timestamp":"2019-03-18T16:57:37.964+2"}"#,
         #"{"@timestamp":""}"#,
         #"{"@timestamp":9223372036854775}"#,
         #"{"@timestamp":"9999-12-31T23:59:59Z"}"#,

@@ -93,11 +93,13 @@ struct TimestampTests {
         "2019-03-18T16:60:00Z",
         "2019-03-18T16:57:48.1234567890Z",
         "2019-03-18T16:57:48.Z",
-        "2019-03-18T16:57:48.148",
         "2019-03-18T16:57:48.148+2:00",
         "2019-03-18T16:57:48.148+24:00",
         "2019-03-18T16:57:48.148Z ",
-        "2019-03-18",
+        "2019-03-18T",
+        "2019-03-18T16:5",
+        "2019-03-18T16:57:4",
+        "2019-03-18T16.5",
         "2019-3-18T16:57:48Z",
         "19-03-18T16:57:48Z",
         "2019-03-18X16:57:48Z",
@@ -105,6 +107,19 @@ struct TimestampTests {
     ])
     func invalid(text: String) {
         #expect(parseTimestamp(text) == nil)
+    }
+
+    @Test("optional time parts and zone as Elasticsearch reads them", arguments: [
+        ("2019-03-18", "2019-03-18T00:00:00Z"),
+        ("2019-03-18T16", "2019-03-18T16:00:00Z"),
+        ("2019-03-18T16:57", "2019-03-18T16:57:00Z"),
+        ("2019-03-18T16:57:48", "2019-03-18T16:57:48Z"),
+        ("2019-03-18T16:57:48.148", "2019-03-18T16:57:48.148Z"),
+        ("2019-03-18T18:57+02:00", "2019-03-18T16:57:00Z"),
+    ])
+    func optionalParts(text: String, equivalent: String) throws {
+        let time = try #require(parseTimestamp(text))
+        #expect(time == parseTimestamp(equivalent))
     }
 
     @Test("format writes milliseconds in UTC")
