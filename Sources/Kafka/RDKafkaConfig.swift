@@ -16,6 +16,10 @@ struct RDKafkaConfig {
             let result = rd_kafka_conf_set(handle, name, value, &errorText, errorText.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(handle)
+                if result == RD_KAFKA_CONF_UNKNOWN {
+                    // The value is left out: a misspelled secret key (sasl.pasword) is not recognised as secret.
+                    throw KafkaError("unknown librdkafka property \(name); check its spelling against librdkafka's CONFIGURATION.md")
+                }
                 let isSecret = Redaction.isSecretKey(name)
                 var reason = String(cString: errorText)
                 if isSecret && !value.isEmpty {

@@ -7,7 +7,7 @@ import Testing
 struct SecretRedactionTests {
     static let secrets = [
         "file-sasl-Secret-1", "file-key-Secret-2", "env-sasl-Secret-3", "env-oauth-Secret-4", "cli-oidc-Secret-5",
-        "pem-Secret-6", "colon-Secret-7",
+        "pem-Secret-6", "colon-Secret-7", "typo-Secret-8",
     ]
 
     /// Writes the configuration file with two secrets and returns its path.
@@ -68,6 +68,8 @@ struct SecretRedactionTests {
         (["kafka.sasl.oauthbearer.client.secret=\(secrets[4])"], "sasl.oauthbearer.client.secret"),
         (["kafka.enable.idempotence=maybe"], "enable.idempotence"),
         (["kafka.security.protocol=SSL", "kafka.ssl.key.pem=\(secrets[5])"], "ssl.key.pem"),
+        // A misspelled secret key is not known to be secret, so librdkafka's rejection must not show its value.
+        (["kafka.sasl.pasword=\(secrets[7])"], "unknown librdkafka property sasl.pasword"),
         // A secret written with the wrong separator.
         (["kafka.sasl.password:\(secrets[6])"], "expected key=value"),
     ]
