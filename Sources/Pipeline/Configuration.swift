@@ -89,7 +89,7 @@ public struct Configuration: Sendable {
     public static let keys: [(key: String, help: String)] = [
         ("input.topics", "comma-separated input topics, co-partitioned and keyed by process.entity_id (default endpoint-events)"),
         ("output.topic", "topic the alerts are produced to (default eqlstream-alerts)"),
-        ("rules.path", "rule file, or folder of .json/.ndjson Kibana rule files (default config/rules)"),
+        ("rules.path", "rule file, or folder of rule files: Kibana exports (.json, .ndjson) and detection-rules TOML (.toml) (default config/rules)"),
         ("detection.allowed.lateness", "how late an event may arrive and still match, e.g. 4m; default: the rules' lookback minus interval"),
         ("detection.default.window", "sequence window for rules with neither maxspan nor lookback (default 9m)"),
         ("detection.max.held.events", "cap on events held for sequences per partition, 1 to 100000000; the oldest are evicted (default 100000)"),

@@ -99,6 +99,12 @@ extension MetricsSnapshot {
                 help: "Sequences found again on replay whose alerts were already produced.", type: .counter,
                 samples: [MetricSample(counters.alertsSuppressed)]),
             MetricFamily(
+                name: "eqlstream_rule_reloads_total",
+                help: "Rule reloads requested with SIGHUP, by result; a failed reload keeps the old rules.",
+                type: .counter, labelNames: ["result"],
+                samples: [MetricSample(["ok"], counters.ruleReloads),
+                          MetricSample(["failed"], counters.ruleReloadFailures)]),
+            MetricFamily(
                 name: "eqlstream_alerts_delivered_total", help: "Alerts the brokers acknowledged.", type: .counter,
                 samples: [MetricSample(counters.alertsDelivered)]),
             MetricFamily(

@@ -45,7 +45,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private var nextFetchNudge = ContinuousClock.now
     private var partitionsAtEnd: Set<TopicPartition> = []
     private var nextToken = 0
-    private var badInputLog = RateLimiter()
+    /// One limiter per reason, so the first message of each kind is always logged.
+    private var badInputLogs: [DecodeFailureReason: RateLimiter] = [:]
     private var lateLog = RateLimiter()
     private var futureLog = RateLimiter()
     /// When shutdown must be finished; set once the run loop has stopped.
@@ -211,7 +212,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         case .rejected(let error, let payload):
             counters.decodeFailures[error.reason, default: 0] += 1
             copyToDeadLetterTopic(payload, error: error, topic: topic, partition: lane.partition, offset: offset)
-            if let held = badInputLog.admit() {
+            if let held = badInputLogs[error.reason, default: RateLimiter()].admit() {
                 logger.warning(
                     "message is not a usable event",
                     ["reason": error.reason.rawValue, "topic": message.topic, "partition": message.partition,

@@ -42,7 +42,7 @@ struct StartupErrorTests {
         ("embedded.partitions=5000", [#"invalid value "5000" for embedded.partitions"#, "from 1 to 1000"]),
         ("detection.max.held.events=0", [#"invalid value "0" for detection.max.held.events"#]),
         ("input.topics=,", [#"invalid value "," for input.topics"#]),
-        ("kafka.no.such.property=1", ["no.such.property", "No such configuration property"]),
+        ("kafka.no.such.property=1", ["unknown librdkafka property no.such.property", "check its spelling"]),
         ("kafka.enable.idempotence=maybe", ["enable.idempotence=maybe", "Expected bool value"]),
         ("kafka.=1", ["names no librdkafka property"]),
         ("rules.path=/nonexistent/rules", ["/nonexistent/rules", "no such file or folder"]),
