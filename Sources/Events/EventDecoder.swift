@@ -134,3 +134,76 @@ extension EventDecoder {
         return (0..<messages.count).map { (results.baseAddress! + $0).move() }
     }
 }
+
+/// Decodes a batch of messages on background threads while the caller takes the results in order, so that
+/// decoding the rest of a batch overlaps with whatever the caller does with the first results.
+///
+/// The messages' bytes must stay valid until every result has been taken or the batch is released.
+public final class BackgroundDecodeBatch: @unchecked Sendable {
+    /// Messages per unit of work; a worker signals each chunk as soon as it is decoded.
+    static let chunkSize = 32
+
+    private let results: UnsafeMutablePointer<Result<DecodedEvent, DecodeError>>
+    private let count: Int
+    private let chunkReady: [DispatchSemaphore]
+    private var nextIndex = 0
+    private var readyChunks = 0
+
+    /// Starts decoding `messages` with `decoder` on `threads` background threads.
+    public init(_ messages: [UnsafeRawBufferPointer], decoder: EventDecoder, threads: Int) {
+        count = messages.count
+        results = .allocate(capacity: max(1, count))
+        let chunks = (count + Self.chunkSize - 1) / Self.chunkSize
+        chunkReady = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+        let workers = max(1, min(threads, chunks))
+        let shared = SharedBatch(messages: messages, results: results, chunkReady: chunkReady)
+        // Worker w takes chunks w, w + workers, w + 2 * workers, ..., so the earliest chunks finish first.
+        for worker in 0..<workers {
+            DispatchQueue.global(qos: .userInitiated).async {
+                var chunk = worker
+                while chunk < chunks {
+                    let start = chunk * Self.chunkSize
+                    for index in start..<min(shared.messages.count, start + Self.chunkSize) {
+                        (shared.results + index).initialize(
+                            to: Result { () throws(DecodeError) in try decoder.decode(shared.messages[index]) })
+                    }
+                    shared.chunkReady[chunk].signal()
+                    chunk += workers
+                }
+            }
+        }
+    }
+
+    deinit {
+        // Wait for every worker to finish before the memory goes, then drop the results nobody took.
+        while readyChunks < chunkReady.count {
+            chunkReady[readyChunks].wait()
+            readyChunks += 1
+        }
+        if nextIndex < count {
+            (results + nextIndex).deinitialize(count: count - nextIndex)
+        }
+        results.deallocate()
+    }
+
+    /// Returns the next result in message order, waiting until it is decoded; `nil` after the last.
+    public func next() -> Result<DecodedEvent, DecodeError>? {
+        guard nextIndex < count else { return nil }
+        let chunk = nextIndex / Self.chunkSize
+        while readyChunks <= chunk {
+            chunkReady[readyChunks].wait()
+            readyChunks += 1
+        }
+        let result = (results + nextIndex).move()
+        nextIndex += 1
+        return result
+    }
+}
+
+/// What the workers of a ``BackgroundDecodeBatch`` share. Each worker writes only its own chunks' results, and the
+/// reader takes a chunk's results only after that chunk's semaphore is signalled.
+private struct SharedBatch: @unchecked Sendable {
+    let messages: [UnsafeRawBufferPointer]
+    let results: UnsafeMutablePointer<Result<DecodedEvent, DecodeError>>
+    let chunkReady: [DispatchSemaphore]
+}

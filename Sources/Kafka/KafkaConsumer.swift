@@ -87,11 +87,11 @@ public final class KafkaConsumer {
     }
 
     /// Polls like ``poll(timeoutMilliseconds:maxMessages:endOfPartition:handler:)``, but in batches: `prepare`
-    /// receives the payloads of a batch at once (so it can spread work over threads), and `handler` then receives
-    /// each message in order with its prepared value. A rebalance inside the poll first hands over the messages
+    /// receives the payloads of a batch at once and returns their prepared values in order (it may still be
+    /// computing later ones on other threads), and `handler` receives each message in order with its value. A rebalance inside the poll first hands over the messages
     /// consumed before it, so no message reaches `handler` after its partition was revoked.
     public func poll<Prepared>(
-        timeoutMilliseconds: Int32, maxMessages: Int, prepare: ([UnsafeRawBufferPointer]) -> [Prepared],
+        timeoutMilliseconds: Int32, maxMessages: Int, prepare: ([UnsafeRawBufferPointer]) -> AnyIterator<Prepared>,
         endOfPartition: (TopicPartition) -> Void, handler: (KafkaMessage, Prepared) -> Void
     ) -> Int {
         var pending: [UnsafeMutablePointer<rd_kafka_message_t>] = []
@@ -104,7 +104,7 @@ public final class KafkaConsumer {
             let payloads = batch.filter { $0.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR }.map {
                 UnsafeRawBufferPointer(start: $0.pointee.payload, count: $0.pointee.len)
             }
-            var prepared = prepare(payloads).makeIterator()
+            let prepared = prepare(payloads)
             for message in batch {
                 let element = message.pointee
                 let topic = element.rkt.map { topicName($0) } ?? ""

@@ -99,7 +99,14 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             let threads = configuration.decodeThreads
             let polled = consumer.poll(
                 timeoutMilliseconds: 100, maxMessages: 1000,
-                prepare: { payloads in decoder.decodeAll(payloads, threads: threads) },
+                prepare: { payloads in
+                    // Large batches decode on background threads while this thread matches the first results.
+                    if payloads.count < EventDecoder.parallelBatchThreshold {
+                        return AnyIterator(decoder.decodeAll(payloads, threads: 1).makeIterator())
+                    }
+                    let batch = BackgroundDecodeBatch(payloads, decoder: decoder, threads: threads)
+                    return AnyIterator { batch.next() }
+                },
                 endOfPartition: { partition in
                     self.lanes[partition.partition]?.markEnd(of: partition.topic)
                     self.partitionsAtEnd.insert(partition)
