@@ -43,11 +43,11 @@ public struct Replay {
         lane.skipsHandledOffsets = !sortByTime
         let detectionTime = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
         if !sortByTime {
-            // A reader thread reads, splits and decodes batches of lines while this thread matches the previous
-            // batch, so decoding and matching overlap.
+            // A reader thread reads and splits batches of lines, background threads decode them, and this thread
+            // matches each line as soon as it is decoded, so reading, decoding and matching overlap.
             let batches = BatchPipe(capacity: 4)
             let decoder = ruleSet.decoder
-            let threads = max(1, decodeThreads - 1)
+            let threads = decodeThreads
             let reader = Thread {
                 var bytesRead: Int64 = 0
                 var linesRead = 0
@@ -61,12 +61,12 @@ public struct Replay {
                             guard !Self.isBlank(line) else { return }
                             batch.append(offset: offset, line: line)
                             if batch.count == Self.batchLines {
-                                batch.decode(with: decoder, threads: threads)
+                                batch.seal(decoder: decoder, threads: threads)
                                 batches.put(.batch(batch))
                                 batch = LineBatch(topic: topic)
                             }
                         }
-                        batch.decode(with: decoder, threads: threads)
+                        batch.seal(decoder: decoder, threads: threads)
                         batches.put(.batch(batch))
                     }
                     batches.put(.end)
@@ -78,13 +78,11 @@ public struct Replay {
             loop: while true {
                 switch batches.take() {
                 case .batch(let batch):
-                    batch.bytes.withUnsafeBytes { buffer in
-                        for index in batch.lines.indices {
-                            summary.lines += 1
-                            process(UnsafeRawBufferPointer(rebasing: buffer[batch.lines[index].range]),
-                                    decoded: batch.decoded[index], topic: batch.topic, offset: batch.lines[index].offset,
-                                    lane: lane, detectionTime: detectionTime, summary: &summary, emit: emit, report: report)
-                        }
+                    for index in batch.lines.indices {
+                        summary.lines += 1
+                        process(batch.line(index), decoded: batch.nextDecoded(), topic: batch.topic,
+                                offset: batch.lines[index].offset, lane: lane, detectionTime: detectionTime,
+                                summary: &summary, emit: emit, report: report)
                     }
                 case .end:
                     break loop
@@ -189,29 +187,49 @@ public struct Replay {
     }
 }
 
-/// Lines of one file, copied out of the reader's buffer and decoded together.
-struct LineBatch: @unchecked Sendable {
+/// Lines of one file, copied out of the reader's buffer and decoded together on background threads.
+final class LineBatch: @unchecked Sendable {
     let topic: String
-    var bytes: [UInt8] = []
-    var lines: [(offset: Int64, range: Range<Int>)] = []
-    var decoded: [Result<DecodedEvent, DecodeError>] = []
+    private var pending: [UInt8] = []
+    private(set) var lines: [(offset: Int64, range: Range<Int>)] = []
+    /// The lines' bytes once sealed; they stay put while the background decode reads them.
+    private(set) var bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    private var decoded: BackgroundDecodeBatch?
 
     init(topic: String) {
         self.topic = topic
     }
 
-    var count: Int { lines.count }
-
-    mutating func append(offset: Int64, line: UnsafeRawBufferPointer) {
-        lines.append((offset, bytes.count..<(bytes.count + line.count)))
-        bytes.append(contentsOf: line)
+    deinit {
+        decoded = nil  // waits for the decode to finish with the bytes
+        bytes.deallocate()
     }
 
-    mutating func decode(with decoder: EventDecoder, threads: Int) {
-        let lines = self.lines
-        decoded = bytes.withUnsafeBytes { buffer in
-            decoder.decodeAll(lines.map { UnsafeRawBufferPointer(rebasing: buffer[$0.range]) }, threads: threads)
-        }
+    var count: Int { lines.count }
+
+    func append(offset: Int64, line: UnsafeRawBufferPointer) {
+        lines.append((offset, pending.count..<(pending.count + line.count)))
+        pending.append(contentsOf: line)
+    }
+
+    /// Moves the lines into their final buffer and starts decoding them.
+    func seal(decoder: EventDecoder, threads: Int) {
+        bytes = .allocate(byteCount: max(1, pending.count), alignment: 16)
+        pending.withUnsafeBytes { bytes.copyMemory(from: $0) }
+        pending = []
+        let base = UnsafeRawBufferPointer(bytes)
+        decoded = BackgroundDecodeBatch(
+            lines.map { UnsafeRawBufferPointer(rebasing: base[$0.range]) }, decoder: decoder, threads: threads)
+    }
+
+    /// Returns line `index`'s bytes.
+    func line(_ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[lines[index].range])
+    }
+
+    /// Returns the next decoded line, in order, waiting for it.
+    func nextDecoded() -> Result<DecodedEvent, DecodeError>? {
+        decoded?.next()
     }
 }
 
