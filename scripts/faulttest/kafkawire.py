@@ -22,7 +22,7 @@ class Connection:
 
     def __init__(self, host, port, timeout=5.0):
         if host not in ("127.0.0.1", "localhost"):
-            raise ValueError(f"refusing to connect to {host}: the fault test talks to 127.0.0.1 only")
+            raise ValueError(f"rejected connection to {host}: the fault test connects to 127.0.0.1 only")
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.correlation = 0
 
@@ -68,7 +68,7 @@ class Reader:
 
 
 def find_coordinator(bootstrap, group):
-    """Returns (host, port) of the group's coordinator, or None when no broker answers without an error."""
+    """Returns (host, port) of the group's coordinator, or None when every broker fails or returns an error."""
     for address in bootstrap.split(","):
         host, port = address.rsplit(":", 1)
         try:

@@ -14,7 +14,7 @@ import re
 import subprocess
 
 # Every generated event's time is an offset from this instant. A fixed start makes the same seed give the same
-# bytes; a start in the past keeps every event behind the wall clock, as real traffic is.
+# bytes, and a start in the past keeps every event behind the wall clock, as in real traffic.
 START = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
 
 
@@ -63,7 +63,7 @@ class RuleShape:
             return False
         address = (event.get("destination") or {}).get("ip")
         if address is None:
-            return True  # cidrmatch on a missing field is false, so its negation holds
+            return True  # cidrmatch on a missing field is false, so its negation is true
         try:
             parsed = ipaddress.ip_address(address)
         except ValueError:
@@ -120,7 +120,7 @@ def plant_long_sequences(events, shape, rng, count, near_misses, duration):
         elif network_template is None and shape.is_outbound(document):
             network_template = document
     if start_template is None or network_template is None:
-        raise RuntimeError("the generated traffic has no planted sequence to copy; raise --count")
+        raise RuntimeError("the generated traffic has no planted sequence to copy; try another --seed")
     public = ["40.77.226.250", "151.101.1.69", "93.184.216.34", "2606:4700::6810:84e5", "8.8.4.4", "52.96.0.1"]
     private = ["10.20.1.5", "192.168.4.20", "172.16.9.1", "127.0.0.1", "fe80::1c2:3ff:fe4d:5e6f"]
     planted = []
