@@ -32,3 +32,6 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 public func kafkaErrorText(_ code: Int32) -> String {
     String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(rawValue: code)))
 }
+
+/// The version of the librdkafka library loaded at run time, such as `2.0.2`.
+public var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }

@@ -1,5 +1,9 @@
 import Foundation
+import Kafka
 import Pipeline
+
+/// The release of eqlstream this build is.
+let eqlstreamVersion = "0.1.0"
 
 /// Exit statuses: 0 success, 1 a runtime failure, 2 a usage, configuration or rule error.
 enum ExitStatus {
@@ -21,7 +25,8 @@ let usage = """
       dev-broker   Start librdkafka's mock Kafka cluster on 127.0.0.1 and print its bootstrap address.
       help         Print this list, or with a command name that command's help.
 
-    Run 'eqlstream <command> --help' for the options of a command.
+    Run 'eqlstream <command> --help' for the options of a command, and 'eqlstream --version' for the versions of
+    eqlstream and librdkafka.
     """
 
 /// The help text of each command, for `eqlstream help COMMAND`.
@@ -86,6 +91,9 @@ do {
     case "help": exit(try helpMain(rest))
     case "--help", "-h":
         printLine(usage)
+        exit(0)
+    case "--version":
+        printLine("eqlstream \(eqlstreamVersion) (librdkafka \(librdkafkaVersion))")
         exit(0)
     default:
         printError("eqlstream: unknown command '\(command)'\(suggestion(for: command)); see 'eqlstream --help'")

@@ -110,6 +110,14 @@ struct CommandLineTests {
         #expect(result.output.isEmpty, "\(arguments): \(result.output)")
     }
 
+    @Test("version names eqlstream and librdkafka")
+    func version() throws {
+        let result = try runCommand(["--version"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.hasPrefix("eqlstream "), "\(result.output)")
+        #expect(result.output.contains("(librdkafka 2."), "\(result.output)")
+    }
+
     @Test("no command prints the overview and exits 2")
     func noCommand() throws {
         let result = try runCommand([])
