@@ -68,6 +68,12 @@ public enum RuleLoader {
         if file.hasSuffix(".toml") {
             return [try tomlRule(String(decoding: data, as: UTF8.self), source: file)]
         }
+        return try jsonRules(data, source: file)
+    }
+
+    /// Builds the rules in the contents of a Kibana rule JSON file: one rule object, or an export with one rule
+    /// object per line. `source` names the file in errors.
+    static func jsonRules(_ data: Data, source file: String) throws -> [Rule] {
         if let whole = try? JSONValue.parse(data), case .object = whole {
             return [try rule(from: whole, source: file, line: nil)]
         }
