@@ -1,8 +1,8 @@
 import EQL
 
 /// libFuzzer entry point: parses the input as EQL query text, compiles every event query in it, and evaluates the
-/// compiled filters against probe events. Syntax and compile errors are expected results; a trap or a sanitizer
-/// report is a bug.
+/// compiled filters against probe events. Syntax and compile errors are expected results, while a trap or a
+/// sanitizer report is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEQLQuery(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)

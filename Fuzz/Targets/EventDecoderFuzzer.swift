@@ -33,7 +33,7 @@ private let fuzzRules: (rules: [CompiledRule], fields: FieldTable) = {
 private let fuzzDecoder = EventDecoder(fields: fuzzRules.fields)
 
 /// libFuzzer entry point: decodes the input as one Kafka message value and, when it is a usable event, evaluates
-/// every rule stage against it. A ``DecodeError`` is an expected result; a trap or a sanitizer report is a bug.
+/// every rule stage against it. A ``DecodeError`` is an expected result, while a trap or a sanitizer report is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventDecoder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let message = UnsafeRawBufferPointer(start: data, count: size)

@@ -26,8 +26,8 @@ let probeValues: [EQLValue?] = [
 ]
 
 /// An event whose fields hold values from ``probeValues``, shifted by `offset` so that each field gets each value
-/// across the events of one probe. The category field holds every category of the query under test, so that the
-/// category check passes and the condition is evaluated.
+/// across the events of one probe. The category field contains every category of the query under test, so that
+/// the category check passes and the condition is evaluated.
 struct ProbeEvent: FieldSource {
     let offset: Int
     let categorySlot: Int?

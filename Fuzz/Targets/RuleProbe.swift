@@ -2,8 +2,9 @@ import Detection
 import EQL
 import Foundation
 
-/// Compiles each rule as `eqlstream check` and `run` do, prints nothing, and evaluates the compiled stages against
-/// probe events. Load and compile errors are expected results; a trap or a sanitizer report is a bug.
+/// Compiles each rule into one shared field table, as `eqlstream check` and `run` do, builds its `check` summary
+/// and evaluates the compiled stages against probe events. Compile errors are expected results, while a trap or a
+/// sanitizer report is a bug.
 func compileAndProbe(_ rules: [Rule]) {
     let fields = FieldTable()
     for rule in rules {
