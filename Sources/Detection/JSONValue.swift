@@ -55,10 +55,11 @@ public indirect enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// The value as a 64-bit integer, or `nil` when it is not a number, has a fraction or is out of range.
     public var integerValue: Int64? {
         switch self {
         case .integer(let value): return value
-        case .double(let value) where value.rounded() == value: return Int64(value)
+        case .double(let value): return Int64(exactly: value)
         default: return nil
         }
     }

@@ -68,6 +68,12 @@ public enum RuleLoader {
         if file.hasSuffix(".toml") {
             return [try tomlRule(String(decoding: data, as: UTF8.self), source: file)]
         }
+        return try jsonRules(data, source: file)
+    }
+
+    /// Builds the rules in the contents of a Kibana rule JSON file: one rule object, or an export with one rule
+    /// object per line. `file` names the file in errors.
+    static func jsonRules(_ data: Data, source file: String) throws -> [Rule] {
         let wholeError: (any Error)?
         do {
             let whole = try JSONValue.parse(data)

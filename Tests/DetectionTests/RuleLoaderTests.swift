@@ -101,6 +101,38 @@ struct RuleLoaderTests {
         #expect(rule.tags.isEmpty)
     }
 
+    @Test("out-of-range risk_score and version take defaults")
+    func outOfRangeNumbers() throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases: [(json: String, riskScore: Int64, version: Int64)] = [
+            (#"{"rule_id":"r-1","query":"process where true","risk_score":7.4e41}"#, 21, 1),
+            (#"{"rule_id":"r-2","query":"process where true","risk_score":9223372036854775808.0}"#, 21, 1),
+            (#"{"rule_id":"r-3","query":"process where true","version":-1e300}"#, 21, 1),
+            (#"{"rule_id":"r-4","query":"process where true","risk_score":47.0,"version":2.5}"#, 47, 1),
+        ]
+        for (index, testCase) in cases.enumerated() {
+            let path = try write(testCase.json, to: "rule-\(index).json", in: folder)
+            let rule = try #require(try RuleLoader.load(path: path).first)
+            #expect(rule.riskScore == testCase.riskScore, "case \(index): \(testCase.json)")
+            #expect(rule.version == testCase.version, "case \(index): \(testCase.json)")
+        }
+    }
+
+    @Test("fuzz input with a huge risk_score")
+    func fuzzHugeRiskScore() throws {
+        // The rule-json fuzz target found this input: the loader trapped converting the risk_score double to an
+        // integer. It now gets past risk_score and is rejected for its tags.
+        let json =
+            #"{"rule_id":"r-1","name":"one","type":"eql","language":"eql","query":"prtiebrea:ker_field5m","#
+            + #""risk_score":744444444444444444444444444444444444444443,"version":3,"tags":2,"missing_rules":[]}"#
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = try write(json, to: "fuzz.json", in: folder)
+        let error = try #require(loadError(path))
+        #expect(error.message.contains(#""tags" must be an array of strings"#), "\(error)")
+    }
+
     @Test("missing path is rejected")
     func missingPath() throws {
         let folder = try makeTemporaryFolder()
