@@ -17,10 +17,10 @@ extension KafkaConsumer {
 extension KafkaConsumer {
     /// Asks the leader of `partition` for its watermarks, waiting at most `timeoutMilliseconds`.
     ///
-    /// Besides the answer, the request wakes the leader's broker thread. librdkafka 2.0.2 stops fetching when the
-    /// prefetch queue passes `queued.min.messages` or `queued.max.messages.kbytes` and checks again only when that
-    /// thread wakes, which can be a second later; a consumer that has drained its queue calls this to resume
-    /// fetching at once.
+    /// Besides returning the watermarks, the request wakes the leader's broker thread. librdkafka 2.0.2 stops
+    /// fetching when the prefetch queue passes `queued.min.messages` or `queued.max.messages.kbytes`, and checks
+    /// again only when that thread wakes, which can be a second later. A consumer that has drained its queue calls
+    /// this to resume fetching at once.
     @discardableResult
     public func queryWatermarks(_ partition: TopicPartition, timeoutMilliseconds: Int32) -> (low: Int64, high: Int64)? {
         var low: Int64 = 0
