@@ -61,35 +61,19 @@ public final class KafkaConsumer {
     @discardableResult
     public func poll(timeoutMilliseconds: Int32, maxMessages: Int, endOfPartition: (TopicPartition) -> Void = { _ in },
                      handler: (KafkaMessage) -> Void) -> Int {
-        var count = 0
-        var wait = timeoutMilliseconds
-        while count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
-            wait = 0
-            defer { rd_kafka_message_destroy(message) }
-            let element = message.pointee
-            let topic = element.rkt.map { topicName($0) } ?? ""
-            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                if element.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                    endOfPartition(TopicPartition(topic: topic, partition: element.partition))
-                    continue
-                }
-                let partition = topic.isEmpty ? nil : TopicPartition(topic: topic, partition: element.partition)
-                context.rebalanceHandler?.consumerError(
-                    KafkaError(element.err, context: "consume failed at offset \(element.offset)"), partition: partition)
-                continue
-            }
-            let payload = UnsafeRawBufferPointer(start: element.payload, count: element.len)
-            let key = element.key.map { UnsafeRawBufferPointer(start: $0, count: element.key_len) }
-            handler(KafkaMessage(topic: topic, partition: element.partition, offset: element.offset, key: key, payload: payload))
-            count += 1
-        }
-        return count
+        return poll(
+            timeoutMilliseconds: timeoutMilliseconds, maxMessages: maxMessages,
+            prepare: { payloads in AnyIterator(repeatElement((), count: payloads.count).makeIterator()) },
+            endOfPartition: endOfPartition
+        ) { message, _ in handler(message) }
     }
 
     /// Polls like ``poll(timeoutMilliseconds:maxMessages:endOfPartition:handler:)``, but in batches: `prepare`
     /// receives the payloads of a batch at once and returns their prepared values in order (it may still be
-    /// computing later ones on other threads), and `handler` receives each message in order with its value. A rebalance inside the poll first hands over the messages
-    /// consumed before it, so no message reaches `handler` after its partition was revoked.
+    /// computing later ones on other threads), and `handler` receives each message in order with its value.
+    /// A rebalance inside the poll first hands over the messages consumed before it, so no message reaches
+    /// `handler` after its partition was revoked.
+    @discardableResult
     public func poll<Prepared>(
         timeoutMilliseconds: Int32, maxMessages: Int, prepare: ([UnsafeRawBufferPointer]) -> AnyIterator<Prepared>,
         endOfPartition: (TopicPartition) -> Void, handler: (KafkaMessage, Prepared) -> Void
