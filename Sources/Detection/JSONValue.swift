@@ -111,10 +111,6 @@ extension JSONValue {
         return String(decoding: output, as: UTF8.self)
     }
 
-    public func write(to output: inout String) {
-        output += serialized()
-    }
-
     /// Appends the value as compact JSON UTF-8 bytes.
     public func write(to output: inout [UInt8]) {
         switch self {

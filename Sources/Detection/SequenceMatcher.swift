@@ -144,8 +144,8 @@ public final class SequenceMatcher {
 
     /// For each topic, the held event with the lowest offset: a restart must resume there to rebuild the state.
     ///
-    /// Future-dated events are left out: they can be held until the wall clock reaches their time, and would
-    /// otherwise stop the checkpoint for that long. A restart forgets them, so a sequence that a future-dated
+    /// Future-dated events are left out, because they can be held until the wall clock reaches their time and
+    /// would otherwise stop the checkpoint for that long. A restart drops them, so a sequence that a future-dated
     /// event started and that completes after the restart is not found.
     public func oldestHeldEvents() -> [String: StoredEvent] {
         var oldest: [String: StoredEvent] = [:]

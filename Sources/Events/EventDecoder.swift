@@ -110,37 +110,14 @@ extension EQLValue {
 }
 
 
-extension EventDecoder {
-    /// Batches smaller than this are decoded on the calling thread, where handing work to other threads would
-    /// cost more than it saves.
-    public static let parallelBatchThreshold = 64
-
-    /// Decodes a batch of messages, splitting it across up to `threads` threads when it is large enough.
-    /// Results come back in the order of `messages`.
-    public func decodeAll(_ messages: [UnsafeRawBufferPointer], threads: Int) -> [Result<DecodedEvent, DecodeError>] {
-        let workers = messages.count < Self.parallelBatchThreshold ? 1 : max(1, min(threads, messages.count / 32))
-        if workers == 1 {
-            return messages.map { message in Result { () throws(DecodeError) in try decode(message) } }
-        }
-        let results = UnsafeMutableBufferPointer<Result<DecodedEvent, DecodeError>>.allocate(capacity: messages.count)
-        defer { results.deallocate() }
-        let chunk = (messages.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let range = (worker * chunk)..<min(messages.count, (worker + 1) * chunk)
-            for index in range {
-                (results.baseAddress! + index).initialize(to: Result { () throws(DecodeError) in try decode(messages[index]) })
-            }
-        }
-        return (0..<messages.count).map { (results.baseAddress! + $0).move() }
-    }
-}
-
 /// Decodes a batch of messages on background threads while the caller takes the results in order, so that
 /// decoding the rest of a batch overlaps with whatever the caller does with the first results.
 ///
 /// The messages' bytes must stay valid until every result has been taken or the batch is released.
 public final class BackgroundDecodeBatch: @unchecked Sendable {
-    /// Messages per unit of work; a worker signals each chunk as soon as it is decoded.
+    /// The smallest batch worth handing to other threads; smaller ones decode faster on the calling thread.
+    public static let minimumCount = 64
+    /// Messages per unit of work. A worker signals each chunk as soon as it is decoded.
     static let chunkSize = 32
 
     private let results: UnsafeMutablePointer<Result<DecodedEvent, DecodeError>>
@@ -175,7 +152,7 @@ public final class BackgroundDecodeBatch: @unchecked Sendable {
     }
 
     deinit {
-        // Wait for every worker to finish before the memory goes, then drop the results nobody took.
+        // Wait for every worker to finish before the memory is freed, then release the results not taken.
         while readyChunks < chunkReady.count {
             chunkReady[readyChunks].wait()
             readyChunks += 1
@@ -200,8 +177,8 @@ public final class BackgroundDecodeBatch: @unchecked Sendable {
     }
 }
 
-/// What the workers of a ``BackgroundDecodeBatch`` share. Each worker writes only its own chunks' results, and the
-/// reader takes a chunk's results only after that chunk's semaphore is signalled.
+/// The state the workers of a ``BackgroundDecodeBatch`` share. Each worker writes only its own chunks' results, and
+/// the reader takes a chunk's results only after that chunk's semaphore is signalled.
 private struct SharedBatch: @unchecked Sendable {
     let messages: [UnsafeRawBufferPointer]
     let results: UnsafeMutablePointer<Result<DecodedEvent, DecodeError>>

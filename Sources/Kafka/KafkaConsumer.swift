@@ -68,9 +68,9 @@ public final class KafkaConsumer {
         ) { message, _ in handler(message) }
     }
 
-    /// Polls like ``poll(timeoutMilliseconds:maxMessages:endOfPartition:handler:)``, but in batches: `prepare`
-    /// receives the payloads of a batch at once and returns their prepared values in order (it may still be
-    /// computing later ones on other threads), and `handler` receives each message in order with its value.
+    /// Polls like ``poll(timeoutMilliseconds:maxMessages:endOfPartition:handler:)``, but in batches. `prepare`
+    /// receives the payloads of a batch at once and returns their prepared values in order, and it may still be
+    /// computing later ones on other threads. `handler` receives each message in order with its value.
     /// A rebalance inside the poll first hands over the messages consumed before it, so no message reaches
     /// `handler` after its partition was revoked.
     @discardableResult

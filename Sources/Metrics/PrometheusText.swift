@@ -39,24 +39,20 @@ public enum PrometheusText {
 
     /// Escapes help text: backslash and line feed.
     public static func escapeHelp(_ text: String) -> String {
-        var output = ""
-        for character in text {
-            switch character {
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            default: output.append(character)
-            }
-        }
-        return output
+        escape(text, quotes: false)
     }
 
     /// Escapes a label value: backslash, double quote and line feed.
     public static func escapeLabelValue(_ text: String) -> String {
+        escape(text, quotes: true)
+    }
+
+    private static func escape(_ text: String, quotes: Bool) -> String {
         var output = ""
         for character in text {
             switch character {
             case "\\": output += "\\\\"
-            case "\"": output += "\\\""
+            case "\"" where quotes: output += "\\\""
             case "\n": output += "\\n"
             default: output.append(character)
             }

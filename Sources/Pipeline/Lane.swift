@@ -46,7 +46,7 @@ public final class Lane {
     /// Next offset expected from the consumer per topic; messages below it were already received.
     private var receivedOffset: [String: Int64] = [:]
 
-    /// The next offset the lane expects from `topic`, or `nil` before its first message.
+    /// Returns the next offset the lane expects from `topic`, or `nil` before its first message.
     public func nextExpectedOffset(of topic: String) -> Int64? { receivedOffset[topic] }
     private var merger: TopicMerger
     /// Whether messages below the next expected offset are skipped as already handled. A time-sorted replay turns
@@ -92,15 +92,9 @@ public final class Lane {
 
     /// Takes one consumed message. With one input topic it is matched at once; with several it is buffered and
     /// released in event-time order across the topics. Returns the outcomes of every message released.
-    public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer, detectionTime: Int64,
-                        now: ContinuousClock.Instant = .now) -> [(topic: String, offset: Int64, outcome: LaneOutcome)] {
-        receive(topic: topic, offset: offset, payload: payload, decoded: nil, detectionTime: detectionTime, now: now)
-    }
-
-    /// Takes one consumed message that the caller already decoded with this lane's decoder; see
-    /// ``receive(topic:offset:payload:detectionTime:now:)``.
+    /// `decoded` is the message already decoded with this lane's decoder, or `nil` to decode it here.
     public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
-                        decoded alreadyDecoded: Result<DecodedEvent, DecodeError>?, detectionTime: Int64,
+                        decoded alreadyDecoded: Result<DecodedEvent, DecodeError>? = nil, detectionTime: Int64,
                         now: ContinuousClock.Instant = .now) -> [(topic: String, offset: Int64, outcome: LaneOutcome)] {
         if let expected = receivedOffset[topic], offset < expected {
             return [(topic, offset, .duplicate)]

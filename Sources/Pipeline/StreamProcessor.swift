@@ -101,8 +101,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
                 timeoutMilliseconds: 100, maxMessages: 1000,
                 prepare: { payloads in
                     // Large batches decode on background threads while this thread matches the first results.
-                    if payloads.count < EventDecoder.parallelBatchThreshold {
-                        return AnyIterator(decoder.decodeAll(payloads, threads: 1).makeIterator())
+                    if payloads.count < BackgroundDecodeBatch.minimumCount {
+                        let decoded = payloads.map { payload in Result { () throws(DecodeError) in try decoder.decode(payload) } }
+                        return AnyIterator(decoded.makeIterator())
                     }
                     let batch = BackgroundDecodeBatch(payloads, decoder: decoder, threads: threads)
                     return AnyIterator { batch.next() }
@@ -180,8 +181,8 @@ public final class StreamProcessor: KafkaRebalanceHandler {
 
     /// Wakes librdkafka's fetcher when the consumer queue ran dry while an assigned partition still has messages
     /// to read. librdkafka 2.0.2 stops fetching once its prefetch queue passes `queued.max.messages.kbytes` or
-    /// `queued.min.messages` and looks again only when the broker thread next wakes, up to a second later; a
-    /// watermark request to the partition's leader wakes it now. At most one request per poll timeout.
+    /// `queued.min.messages`, and looks again only when the broker thread next wakes, up to a second later. A
+    /// watermark request to the partition's leader wakes that thread now. At most one request every 50 ms.
     private func resumeStalledFetches() {
         let now = ContinuousClock.now
         guard now >= nextFetchNudge else { return }

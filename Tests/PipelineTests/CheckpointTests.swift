@@ -130,7 +130,7 @@ struct ClockSkewTests {
         #expect(lane.matcher.heldEvents == 1)
         let checkpoint = try #require(lane.checkpoints()["events"])
         #expect(checkpoint.offset == 2)
-        // A start dated now still holds the checkpoint at its offset.
+        // A start dated now still keeps the checkpoint at its offset.
         _ = lane.feed(Fixtures.start("near", at: format.string(from: now)), offset: 2)
         #expect(try #require(lane.checkpoints()["events"]).offset == 2)
     }

@@ -42,8 +42,8 @@ eqls_fields *eqls_fields_create(const char *const *names, size_t count);
 void eqls_fields_destroy(eqls_fields *fields);
 
 /// Parses one message and walks it. Returns 0 and sets `tokens` and `count` when the message is a JSON object that
-/// simdjson accepts; any other result means the caller must decide with its own reader (invalid JSON, a root that
-/// is not an object, nesting past the walk's limit, numbers beyond 64 bits). Tokens live in thread-local storage.
+/// simdjson accepts. Any other result means the caller must decide with its own reader: invalid JSON, a root that
+/// is not an object, nesting past the walk's limit, or numbers beyond 64 bits. Tokens live in thread-local storage.
 int eqls_decode(const eqls_fields *fields, const uint8_t *data, size_t length, const eqls_token **tokens,
                 size_t *count);
 
