@@ -6,7 +6,10 @@ import Telemetry
 enum Paths {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let corpus = packageRoot.appendingPathComponent("../shared/corpus").standardizedFileURL
+    /// The sample data folder: `SAMPLE_DATA_DIR` when set (scripts/test sets it), else `shared` beside the package.
+    static let sampleData = ProcessInfo.processInfo.environment["SAMPLE_DATA_DIR"].map { URL(fileURLWithPath: $0) }
+        ?? packageRoot.appendingPathComponent("../shared").standardizedFileURL
+    static let corpus = sampleData.appendingPathComponent("corpus")
     static let rules = packageRoot.appendingPathComponent("config/rules")
 
     /// The `eqlstream` executable built next to the test bundle.

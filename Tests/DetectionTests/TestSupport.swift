@@ -11,11 +11,16 @@ let packageRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent()  // Tests
     .deletingLastPathComponent()
 
-/// The folder of sample events next to the package: `<package root>/../shared/corpus`.
-let corpusFolder: URL = packageRoot.appendingPathComponent("../shared/corpus").standardizedFileURL
+/// The folder of sample data: the event corpus, Elastic's rule files and the reference EQL engine. It is
+/// `SAMPLE_DATA_DIR` when set (scripts/test sets it), else the folder named `shared` beside the package root.
+let sampleDataFolder: URL = ProcessInfo.processInfo.environment["SAMPLE_DATA_DIR"].map { URL(fileURLWithPath: $0) }
+    ?? packageRoot.appendingPathComponent("../shared").standardizedFileURL
 
-/// The folder of rule files next to the package: `<package root>/../shared/rules`.
-let rulesFolder: URL = packageRoot.appendingPathComponent("../shared/rules").standardizedFileURL
+/// The folder of sample events.
+let corpusFolder: URL = sampleDataFolder.appendingPathComponent("corpus")
+
+/// The folder of Elastic's rule files.
+let rulesFolder: URL = sampleDataFolder.appendingPathComponent("rules")
 
 /// The Network Connection via Signed Binary rule file: a two-stage sequence by `process.entity_id`.
 let signedBinaryRulePath: String = rulesFolder.appendingPathComponent("network-connection-via-signed-binary.json").path

@@ -12,6 +12,11 @@ struct ReferenceEngineTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The sample data folder with the reference engine: `SAMPLE_DATA_DIR` when set (scripts/test sets it), else
+    /// `shared` beside the package.
+    static let sampleData = ProcessInfo.processInfo.environment["SAMPLE_DATA_DIR"].map { URL(fileURLWithPath: $0) }
+        ?? root.appendingPathComponent("../shared").standardizedFileURL
+
     static var binary: URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("eqlstream")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
@@ -28,7 +33,7 @@ struct ReferenceEngineTests {
         process.arguments = [
             Self.root.appendingPathComponent("scripts/difftest/eql_diff.py").path,
             "--binary", Self.binary.path,
-            "--reference", Self.root.appendingPathComponent("../shared/tools/eql_reference.py").standardizedFileURL.path,
+            "--reference", Self.sampleData.appendingPathComponent("tools/eql_reference.py").path,
             "--python", python.path, "--events", "10000", "--streams", "2",
         ]
         let output = Pipe()

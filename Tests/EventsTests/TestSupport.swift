@@ -51,16 +51,21 @@ func parseTimestamp(_ text: String) -> EventTime? {
     Timestamp.parse(Array(text.utf8))
 }
 
-/// The folder of sample events next to the package: `<package root>/../shared/corpus`.
-let corpusFolder: URL = URL(fileURLWithPath: #filePath)
+/// The folder of sample data: the event corpus, Elastic's rule files and the reference EQL engine. It is
+/// `SAMPLE_DATA_DIR` when set (scripts/test sets it), else the folder named `shared` beside the package root.
+let sampleDataFolder: URL = ProcessInfo.processInfo.environment["SAMPLE_DATA_DIR"].map { URL(fileURLWithPath: $0) }
+    ?? URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent()  // EventsTests
     .deletingLastPathComponent()  // Tests
     .deletingLastPathComponent()  // package root
-    .appendingPathComponent("../shared/corpus")
+    .appendingPathComponent("../shared")
     .standardizedFileURL
 
-/// The folder of rule files next to the package: `<package root>/../shared/rules`.
-let rulesFolder: URL = corpusFolder.deletingLastPathComponent().appendingPathComponent("rules")
+/// The folder of sample events.
+let corpusFolder: URL = sampleDataFolder.appendingPathComponent("corpus")
+
+/// The folder of Elastic's rule files.
+let rulesFolder: URL = sampleDataFolder.appendingPathComponent("rules")
 
 /// Returns the non-empty lines of an NDJSON file in the corpus folder, as bytes, with their 1-based line numbers.
 func corpusLines(_ name: String) throws -> [(number: Int, bytes: [UInt8])] {
