@@ -84,6 +84,9 @@ public final class SequenceMatcher {
         let arrival = nextArrival
         nextArrival += 1
 
+        // The decoder's relevance test already found that no stage of any rule matches: only time moves.
+        if event.relevance?.mayMatch == false { return .processed([]) }
+
         var stored: StoredEvent?
         var matches: [SequenceMatch] = []
         for (ruleIndex, rule) in rules.enumerated() {
@@ -125,6 +128,16 @@ public final class SequenceMatcher {
             evictOldest()
         }
         return .processed(matches)
+    }
+
+    /// Returns a test of whether an event matches a stage or the `until` condition of one of `rules`. An event
+    /// that does not changes nothing but the time, so a decoder can run this test and drop the event's values early.
+    public static func relevanceTest(for rules: [CompiledRule]) -> RelevanceTest {
+        let filters = rules.flatMap { rule in rule.stages.map(\.filter) + (rule.until.map { [$0.filter] } ?? []) }
+        return RelevanceTest { event in
+            for filter in filters where filter.matches(event) { return true }
+            return false
+        }
     }
 
     /// Drops held events that can no longer take part in a sequence. `idleExtension` moves the horizon further

@@ -1,6 +1,24 @@
 import CSimdJSON
 import Dispatch
 import EQL
+import Synchronization
+
+/// A test that a decoder runs on each event it decodes, on the decoding thread: whether any rule may use the event.
+///
+/// Decoding runs on several threads and matching on one, so deciding there that an event matches no stage of any
+/// rule, and dropping its values there, takes that work off the matching thread.
+public struct RelevanceTest: Sendable {
+    /// Tells this test's results from another's, such as those of the rules before a reload.
+    public let id: Int
+    public let mayMatch: @Sendable (any FieldSource) -> Bool
+
+    private static let lastID = Atomic<Int>(0)
+
+    public init(mayMatch: @escaping @Sendable (any FieldSource) -> Bool) {
+        self.id = Self.lastID.add(1, ordering: .relaxed).newValue
+        self.mayMatch = mayMatch
+    }
+}
 
 /// Decodes ECS events from JSON, reading only the fields registered in a ``FieldTable``.
 ///
@@ -10,6 +28,9 @@ public struct EventDecoder: Sendable {
     public let timestampField: String
     /// Messages larger than this many bytes are rejected as ``DecodeFailureReason/oversized``.
     public let maxMessageBytes: Int
+
+    /// Run on every decoded event when set; see ``DecodedEvent/relevance``.
+    public var relevanceTest: RelevanceTest?
 
     private let trie: FieldTrie
     /// `nil` when the decoder uses only the Swift reader.
@@ -39,24 +60,38 @@ public struct EventDecoder: Sendable {
         guard message.count <= maxMessageBytes else {
             throw DecodeError(.oversized, at: 0, "the message has \(message.count) bytes, over the limit of \(maxMessageBytes)")
         }
-        let slots: [EQLValue?]
-        let hasObjectTimestamp: Bool
-        if let fast = fastFields?.decode(message, slotCount: slotCount) {
-            slots = fast.slots
-            hasObjectTimestamp = fast.objectSlots.contains(timestampSlot)
-        } else {
-            // simdjson rejected the message or could not represent it: the Swift reader decides, and names the
-            // error and its position when there is one.
-            var scanner = JSONScanner(bytes: message, slotCount: slotCount, trie: trie)
-            try scanner.scanDocument()
-            slots = scanner.slots
-            hasObjectTimestamp = scanner.objectSlots.contains(timestampSlot)
+        if let view = fastFields?.parse(message) {
+            // The relevance test reads the tokens directly, so an event no rule can use builds only its time.
+            let timestamp = view.value(atSlot: timestampSlot)
+            if timestamp == nil && view.holdsObject(atSlot: timestampSlot) {
+                throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
+            }
+            let time = try eventTime(timestamp)
+            if let relevanceTest, !relevanceTest.mayMatch(view) {
+                var event = DecodedEvent(time: time, slots: [])
+                event.relevance = (relevanceTest.id, false)
+                return event
+            }
+            var event = DecodedEvent(time: time, slots: view.allSlots(count: slotCount))
+            if let relevanceTest { event.relevance = (relevanceTest.id, true) }
+            return event
         }
-        if slots[timestampSlot] == nil && hasObjectTimestamp {
+        // simdjson rejected the message or could not represent it: the Swift reader decides, and names the error and
+        // its position when there is one.
+        var scanner = JSONScanner(bytes: message, slotCount: slotCount, trie: trie)
+        try scanner.scanDocument()
+        let slots = scanner.slots
+        if slots[timestampSlot] == nil && scanner.objectSlots.contains(timestampSlot) {
             throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
         }
         let time = try eventTime(slots[timestampSlot])
-        return DecodedEvent(time: time, slots: slots)
+        var event = DecodedEvent(time: time, slots: slots)
+        if let relevanceTest {
+            let mayMatch = relevanceTest.mayMatch(event)
+            event.relevance = (relevanceTest.id, mayMatch)
+            if !mayMatch { event.slots = [] }
+        }
+        return event
     }
 
     /// Decodes one message held in an array.
@@ -77,7 +112,9 @@ public struct EventDecoder: Sendable {
         case nil, .null?:
             throw DecodeError(.missingTimestamp, at: 0, "the event has no \(timestampField)")
         case .string(let text)?:
-            guard let time = Timestamp.parse(Array(text.utf8)) else {
+            var utf8 = text
+            let parsed = utf8.withUTF8 { Timestamp.parse($0) }
+            guard let time = parsed else {
                 throw DecodeError(.unparseableTimestamp, at: 0, "\(timestampField) \"\(text.prefix(64))\" is not an ISO 8601 date-time")
             }
             return time

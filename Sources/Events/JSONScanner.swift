@@ -149,18 +149,19 @@ struct JSONScanner {
 
     /// Stores a value; a path seen twice (a dotted key beside a nested one) becomes multi-valued.
     private mutating func store(_ value: EQLValue, at slot: Int) {
-        Self.store(value, at: slot, in: &slots)
+        Self.merge(value, into: &slots[slot])
     }
 
-    static func store(_ value: EQLValue, at slot: Int, in slots: inout [EQLValue?]) {
-        guard let existing = slots[slot] else {
-            slots[slot] = value
+    /// Stores `value` where a value may already be: a repeated key (`a.b` beside `a: {b}`) adds to an array.
+    static func merge(_ value: EQLValue, into existing: inout EQLValue?) {
+        guard let current = existing else {
+            existing = value
             return
         }
         var merged: [EQLValue] = []
-        if case .array(let items) = existing { merged = items } else { merged = [existing] }
+        if case .array(let items) = current { merged = items } else { merged = [current] }
         if case .array(let items) = value { merged.append(contentsOf: items) } else { merged.append(value) }
-        slots[slot] = .array(merged)
+        existing = .array(merged)
     }
 
     // MARK: Skipping

@@ -27,48 +27,103 @@ final class SimdJSONFields: @unchecked Sendable {
         eqls_fields_destroy(handle)
     }
 
-    /// Returns the slot values and the slots that held objects, or `nil` when simdjson declined the message.
-    func decode(_ message: UnsafeRawBufferPointer, slotCount: Int) -> (slots: [EQLValue?], objectSlots: [Int])? {
+    /// Parses `message` and returns its wanted values as tokens, or `nil` when simdjson declined the message.
+    ///
+    /// The view reads memory that the calling thread's next parse reuses, so it must not outlive that.
+    func parse(_ message: UnsafeRawBufferPointer) -> TokenView? {
         var tokens: UnsafePointer<eqls_token>?
         var count = 0
         let status = eqls_decode(
             handle, message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count, &tokens, &count)
         guard status == 0 else { return nil }
+        return TokenView(tokens: tokens, count: count)
+    }
+}
+
+/// The wanted values of one parsed message, as the walker's tokens. Reading a slot builds its value from the
+/// tokens, so a rule that reads few fields builds few values.
+struct TokenView: FieldSource {
+    let tokens: UnsafePointer<eqls_token>?
+    let count: Int
+
+    /// Returns the value at `wanted`, merged as the Swift reader merges repeated keys; `nil` when absent.
+    func value(atSlot wanted: Int) -> EQLValue? {
+        var result: EQLValue?
+        var depth = 0
+        // The array depth at which the wanted slot's array is open, or -1.
+        var collectingAt = -1
+        var items: [EQLValue] = []
+        for index in 0..<count {
+            let token = tokens![index]
+            let slot = Int(token.slot)
+            switch Int(token.kind) {
+            case Int(EQLS_TOKEN_ARRAY_BEGIN):
+                depth += 1
+                if slot == wanted {
+                    collectingAt = depth
+                    items = []
+                }
+            case Int(EQLS_TOKEN_ARRAY_END):
+                if slot == wanted && collectingAt == depth {
+                    JSONScanner.merge(.array(items), into: &result)
+                    collectingAt = -1
+                }
+                depth -= 1
+            case Int(EQLS_TOKEN_OBJECT):
+                break
+            default:
+                if slot == wanted {
+                    JSONScanner.merge(Self.scalar(token), into: &result)
+                } else if slot < 0 && collectingAt == depth {
+                    items.append(Self.scalar(token))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Whether the message held an object where `slot`'s field is.
+    func holdsObject(atSlot slot: Int) -> Bool {
+        (0..<count).contains { tokens![$0].kind == EQLS_TOKEN_OBJECT && Int(tokens![$0].slot) == slot }
+    }
+
+    /// Returns the values of all `slotCount` slots.
+    func allSlots(count slotCount: Int) -> [EQLValue?] {
         var slots = [EQLValue?](repeating: nil, count: slotCount)
-        var objectSlots: [Int] = []
         var openArrays: [[EQLValue]] = []
         for index in 0..<count {
             let token = tokens![index]
             let slot = Int(token.slot)
-            let value: EQLValue
             switch Int(token.kind) {
             case Int(EQLS_TOKEN_ARRAY_BEGIN):
                 openArrays.append([])
-                continue
             case Int(EQLS_TOKEN_ARRAY_END):
-                JSONScanner.store(.array(openArrays.removeLast()), at: slot, in: &slots)
-                continue
+                JSONScanner.merge(.array(openArrays.removeLast()), into: &slots[slot])
             case Int(EQLS_TOKEN_OBJECT):
-                objectSlots.append(slot)
-                continue
-            case Int(EQLS_TOKEN_STRING):
-                let bytes = UnsafeRawBufferPointer(start: token.text, count: Int(token.integer))
-                value = .string(String(decoding: bytes, as: UTF8.self))
-            case Int(EQLS_TOKEN_INTEGER):
-                value = .integer(token.integer)
-            case Int(EQLS_TOKEN_DOUBLE):
-                value = .double(token.number)
-            case Int(EQLS_TOKEN_BOOL):
-                value = .bool(token.integer != 0)
+                break
             default:
-                value = .null
-            }
-            if slot < 0 {
-                openArrays[openArrays.count - 1].append(value)
-            } else {
-                JSONScanner.store(value, at: slot, in: &slots)
+                if slot < 0 {
+                    openArrays[openArrays.count - 1].append(Self.scalar(token))
+                } else {
+                    JSONScanner.merge(Self.scalar(token), into: &slots[slot])
+                }
             }
         }
-        return (slots, objectSlots)
+        return slots
+    }
+
+    private static func scalar(_ token: eqls_token) -> EQLValue {
+        switch Int(token.kind) {
+        case Int(EQLS_TOKEN_STRING):
+            return .string(String(decoding: UnsafeRawBufferPointer(start: token.text, count: Int(token.integer)), as: UTF8.self))
+        case Int(EQLS_TOKEN_INTEGER):
+            return .integer(token.integer)
+        case Int(EQLS_TOKEN_DOUBLE):
+            return .double(token.number)
+        case Int(EQLS_TOKEN_BOOL):
+            return .bool(token.integer != 0)
+        default:
+            return .null
+        }
     }
 }

@@ -137,6 +137,13 @@ public final class Lane {
         let maxTimeBefore = matcher.maxTime
         nextOffset[topic] = max(nextOffset[topic] ?? 0, offset + 1)
 
+        var decoded = decoded
+        if case .success(let value) = decoded, let relevance = value.relevance,
+           relevance.testID != decoder.relevanceTest?.id
+        {
+            // Decoded for rules that a reload has since replaced, which may have dropped fields these rules read.
+            decoded = Result { () throws(DecodeError) in try decoder.decode(payload) }
+        }
         let event: DecodedEvent
         switch decoded {
         case .success(let value): event = value

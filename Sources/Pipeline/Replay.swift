@@ -25,8 +25,8 @@ public struct Replay {
     static let progressStep = 4096
     /// Threads that decode each batch of lines; matching runs on the calling thread, in line order.
     public var decodeThreads = Configuration.defaultDecodeThreads
-    /// Lines decoded together.
-    static let batchLines = 1024
+    /// Bytes read at a time; the lines that end in one read are decoded together.
+    static let chunkBytes = 2 << 20
 
     public init(ruleSet: RuleSet, settings: MatcherSettings) {
         self.ruleSet = ruleSet
@@ -48,6 +48,7 @@ public struct Replay {
             let batches = BatchPipe(capacity: 4)
             let decoder = ruleSet.decoder
             let threads = decodeThreads
+            let pool = ChunkPool(chunkSize: Self.chunkBytes)
             let reader = Thread {
                 var bytesRead: Int64 = 0
                 var linesRead = 0
@@ -55,19 +56,18 @@ public struct Replay {
                     for file in files {
                         // The file name stands for the topic, so alert ids do not depend on how the path was spelled.
                         let topic = URL(fileURLWithPath: file).lastPathComponent
-                        var batch = LineBatch(topic: topic)
-                        try LineReader.forEachLine(in: file) { offset, line in
-                            reportProgress(line, bytes: &bytesRead, lines: &linesRead)
-                            guard !Self.isBlank(line) else { return }
-                            batch.append(offset: offset, line: line)
-                            if batch.count == Self.batchLines {
-                                batch.seal(decoder: decoder, threads: threads)
-                                batches.put(.batch(batch))
-                                batch = LineBatch(topic: topic)
+                        try LineChunks.forEachChunk(in: file, pool: pool) { buffer, lines in
+                            let base = UnsafeRawBufferPointer(buffer)
+                            var kept: [(number: Int64, range: Range<Int>)] = []
+                            kept.reserveCapacity(lines.count)
+                            for line in lines {
+                                let bytes = UnsafeRawBufferPointer(rebasing: base[line.range])
+                                reportProgress(bytes, bytes: &bytesRead, lines: &linesRead)
+                                if !Self.isBlank(bytes) { kept.append(line) }
                             }
+                            batches.put(.batch(LineBatch(
+                                topic: topic, bytes: buffer, lines: kept, pool: pool, decoder: decoder, threads: threads)))
                         }
-                        batch.seal(decoder: decoder, threads: threads)
-                        batches.put(.batch(batch))
                     }
                     batches.put(.end)
                 } catch {
@@ -81,7 +81,7 @@ public struct Replay {
                     for index in batch.lines.indices {
                         summary.lines += 1
                         process(batch.line(index), decoded: batch.nextDecoded(), topic: batch.topic,
-                                offset: batch.lines[index].offset, lane: lane, detectionTime: detectionTime,
+                                offset: batch.lines[index].number, lane: lane, detectionTime: detectionTime,
                                 summary: &summary, emit: emit, report: report)
                     }
                 case .end:
@@ -187,39 +187,29 @@ public struct Replay {
     }
 }
 
-/// Lines of one file, copied out of the reader's buffer and decoded together on background threads.
+/// The lines that end in one chunk of a file, decoded together on background threads.
 final class LineBatch: @unchecked Sendable {
     let topic: String
-    private var pending: [UInt8] = []
-    private(set) var lines: [(offset: Int64, range: Range<Int>)] = []
-    /// The lines' bytes once sealed; they stay put while the background decode reads them.
-    private(set) var bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    let lines: [(number: Int64, range: Range<Int>)]
+    private let bytes: UnsafeMutableRawBufferPointer
+    private let pool: ChunkPool
     private var decoded: BackgroundDecodeBatch?
 
-    init(topic: String) {
+    /// Takes ownership of `bytes`, which goes back to `pool` once the batch is done, and starts decoding `lines`.
+    init(topic: String, bytes: UnsafeMutableRawBufferPointer, lines: [(number: Int64, range: Range<Int>)],
+         pool: ChunkPool, decoder: EventDecoder, threads: Int) {
         self.topic = topic
+        self.bytes = bytes
+        self.lines = lines
+        self.pool = pool
+        let base = UnsafeRawBufferPointer(bytes)
+        decoded = BackgroundDecodeBatch(
+            lines.map { UnsafeRawBufferPointer(rebasing: base[$0.range]) }, decoder: decoder, threads: threads)
     }
 
     deinit {
         decoded = nil  // waits for the decode to finish with the bytes
-        bytes.deallocate()
-    }
-
-    var count: Int { lines.count }
-
-    func append(offset: Int64, line: UnsafeRawBufferPointer) {
-        lines.append((offset, pending.count..<(pending.count + line.count)))
-        pending.append(contentsOf: line)
-    }
-
-    /// Moves the lines into their final buffer and starts decoding them.
-    func seal(decoder: EventDecoder, threads: Int) {
-        bytes = .allocate(byteCount: max(1, pending.count), alignment: 16)
-        pending.withUnsafeBytes { bytes.copyMemory(from: $0) }
-        pending = []
-        let base = UnsafeRawBufferPointer(bytes)
-        decoded = BackgroundDecodeBatch(
-            lines.map { UnsafeRawBufferPointer(rebasing: base[$0.range]) }, decoder: decoder, threads: threads)
+        pool.give(bytes)
     }
 
     /// Returns line `index`'s bytes.

@@ -38,6 +38,8 @@ public struct RuleSet: Sendable {
         self.fields = fields
         // `@timestamp` drives each partition's watermark; a rule with timestamp_override orders its own sequences
         // by its field.
-        self.decoder = EventDecoder(fields: fields, maxMessageBytes: maxMessageBytes)
+        var decoder = EventDecoder(fields: fields, maxMessageBytes: maxMessageBytes)
+        decoder.relevanceTest = SequenceMatcher.relevanceTest(for: compiled)
+        self.decoder = decoder
     }
 }

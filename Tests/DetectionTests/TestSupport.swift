@@ -73,11 +73,15 @@ final class MatcherHarness {
     let matcher: SequenceMatcher
     var nextOffset: Int64 = 0
 
-    init(rules: [Rule], settings: MatcherSettings = MatcherSettings(allowedLateness: .seconds(240))) throws {
+    /// With `screensEvents`, the decoder runs the rules' relevance test, as the service's decoder does.
+    init(rules: [Rule], settings: MatcherSettings = MatcherSettings(allowedLateness: .seconds(240)),
+         screensEvents: Bool = false) throws {
         let table = fields
         self.rules = try rules.map { try CompiledRule(rule: $0, fields: table, defaultWindow: .seconds(600)) }
         // The decoder is built after every rule has registered its fields, so that it fills every slot.
-        decoder = EventDecoder(fields: fields)
+        var decoder = EventDecoder(fields: fields)
+        if screensEvents { decoder.relevanceTest = SequenceMatcher.relevanceTest(for: self.rules) }
+        self.decoder = decoder
         matcher = SequenceMatcher(rules: self.rules, settings: settings)
     }
 

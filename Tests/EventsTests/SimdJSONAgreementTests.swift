@@ -1,6 +1,7 @@
 import EQL
 import Events
 import Foundation
+import Synchronization
 import Testing
 
 /// The simdjson path and the Swift reader must decode every message to the same slots or the same error.
@@ -47,7 +48,7 @@ struct SimdJSONAgreementTests {
         #expect(lines > 100)
     }
 
-    @Test("edge cases decode alike", arguments: [
+    static let edgeCaseDocuments: [String] = [
         #"{"@timestamp":"2024-01-01T00:00:00Z","a":{"b":{"c":1}},"a.b":{"c":2},"a.b.c":3}"#,
         #"{"@timestamp":"2024-01-01T00:00:00Z","list":[1,[2,[3,"x"]],{"y":1},null,true,-0,1.5e3]}"#,
         #"{"@timestamp":"2024-01-01T00:00:00Z","x":[{"y":"a"},{"y":["b","c"]},{"z":1}]}"#,
@@ -70,11 +71,41 @@ struct SimdJSONAgreementTests {
         String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
         "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"deep\":" + String(repeating: "{\"k\":", count: 110) + "1"
             + String(repeating: "}", count: 110) + "}",
-    ])
+    ]
+
+    @Test("edge cases decode alike", arguments: edgeCaseDocuments)
     func edgeCases(_ json: String) {
         let (fast, swift) = Self.decoders()
         let bytes = Array(json.utf8)
         #expect(Self.outcome(fast, bytes) == Self.outcome(swift, bytes))
+    }
+
+    /// A relevance test reads each slot on its own from the parsed message; every read must equal the slot the
+    /// full decode fills.
+    @Test("slot reads during the relevance test agree with the decoded slots")
+    func slotReads() throws {
+        let table = FieldTable()
+        for field in Self.fields { table.slot(for: field) }
+        let reads = Mutex<[EQLValue?]>([])
+        var decoder = EventDecoder(fields: table)
+        decoder.relevanceTest = RelevanceTest { source in
+            reads.withLock { $0 = (0..<Self.fields.count).map { source.value(atSlot: $0) } }
+            return true
+        }
+        var lines = Self.edgeCaseDocuments.map { Array($0.utf8) }
+        for name in ["real_ecs_events.ndjson", "labelled_cases.ndjson"] {
+            let text = try String(contentsOf: corpusFolder.appendingPathComponent(name), encoding: .utf8)
+            lines += text.split(separator: "\n").map { Array($0.utf8) }
+        }
+        var compared = 0
+        for bytes in lines {
+            reads.withLock { $0 = [] }
+            guard let event = try? decoder.decode(bytes) else { continue }
+            let read = reads.withLock { $0 }
+            #expect("\(read)" == "\(event.slots)", "line: \(String(decoding: bytes.prefix(120), as: UTF8.self))")
+            compared += 1
+        }
+        #expect(compared > 100)
     }
 
     @Test("invalid UTF-8 decodes alike")

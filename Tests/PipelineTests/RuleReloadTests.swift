@@ -47,6 +47,22 @@ struct RuleReloadTests {
         #expect(lane.feed(Fixtures.network("e2", at: "2024-01-01T00:00:03Z"), offset: 3).alerts.count == 1)
     }
 
+    @Test("an event screened out for the previous rules is decoded again for the new ones")
+    func screenedEventDecodedAgain() throws {
+        let (lane, old) = try laneWithPendingStart()
+        let payload = Array(Fixtures.other(at: "2024-01-01T00:00:01Z").utf8)
+        let screened = try old.decoder.decode(payload)
+        #expect(screened.relevance?.mayMatch == false)
+        var added = old.rules[0].rule
+        added.ruleID = "second"
+        added.query = #"file where process.name : "notepad.exe""#
+        _ = try reload(lane, from: old, to: [old.rules[0].rule, added])
+        let outcome = payload.withUnsafeBytes {
+            lane.handle(topic: "events", offset: 1, payload: $0, decoded: .success(screened), detectionTime: Fixtures.now)
+        }
+        #expect(outcome.alerts.map(\.alert.ruleID) == ["second"])
+    }
+
     @Test("reloaded rule set keeps field slots")
     func fieldSlotsKept() throws {
         let old = try Fixtures.ruleSet()

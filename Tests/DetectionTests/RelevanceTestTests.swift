@@ -1,0 +1,79 @@
+import EQL
+import Events
+import Foundation
+import Testing
+
+@testable import Detection
+
+/// The decoder's relevance test drops the values of events that no rule can use; matching must not change.
+@Suite("Relevance test")
+struct RelevanceTestTests {
+    static let rules: [String] = [
+        #"sequence by process.entity_id [process where event.type == "start"] [network where destination.port == 443] until [process where event.type == "end"]"#,
+        #"sequence by host.name with maxspan=1m [any where process.name : "*.exe"] [file where file.extension : "cab"]"#,
+        #"process where process.name : ("expand.exe", "cmd.exe")"#,
+    ]
+
+    /// Feeds every line of `file` and describes each outcome: the matched events' offsets per rule, or late.
+    static func outcomes(_ file: String, rules: [Rule], screensEvents: Bool) throws -> (outcomes: [String], screenedOut: Int) {
+        let harness = try MatcherHarness(rules: rules, screensEvents: screensEvents)
+        var outcomes: [String] = []
+        var screenedOut = 0
+        for line in try corpusLines(file) {
+            guard let event = try? harness.decoder.decode(line.bytes) else {
+                outcomes.append("\(line.number): rejected")
+                continue
+            }
+            if event.relevance?.mayMatch == false {
+                screenedOut += 1
+                #expect(event.slots.isEmpty)
+            }
+            let coordinates = EventCoordinates(topic: "events", partition: 0, offset: Int64(line.number))
+            switch line.bytes.withUnsafeBytes({ harness.matcher.process(event, raw: $0, at: coordinates) }) {
+            case .late:
+                outcomes.append("\(line.number): late")
+            case .processed(let matches):
+                for match in matches {
+                    outcomes.append("\(line.number): rule \(match.ruleIndex) \(match.events.map(\.coordinates.offset))")
+                }
+            }
+        }
+        return (outcomes, screenedOut)
+    }
+
+    @Test("matching is the same with and without the test")
+    func sameMatches() throws {
+        var screenedOut = 0
+        var signedBinaryMatches = 0
+        var mixed = try [loadSignedBinaryRule()]
+        for (index, query) in Self.rules.enumerated() {
+            mixed.append(try makeRule(query: query, ruleID: "extra-\(index)"))
+        }
+        // The signed-binary rule alone, then with rules whose stages overlap it and each other.
+        for rules in [[try loadSignedBinaryRule()], mixed] {
+            for file in ["real_ecs_events.ndjson", "labelled_cases.ndjson"] {
+                let screened = try Self.outcomes(file, rules: rules, screensEvents: true)
+                let plain = try Self.outcomes(file, rules: rules, screensEvents: false)
+                #expect(screened.outcomes == plain.outcomes, "file: \(file), rules: \(rules.count)")
+                #expect(plain.screenedOut == 0)
+                screenedOut += screened.screenedOut
+                signedBinaryMatches += screened.outcomes.filter { $0.contains("rule 0") }.count
+            }
+        }
+        #expect(screenedOut > 10)
+        #expect(signedBinaryMatches == 6)
+    }
+
+    @Test("a screened-out event keeps its time and drops its values")
+    func screenedOutEvent() throws {
+        let harness = try MatcherHarness(rules: [loadSignedBinaryRule()], screensEvents: true)
+        let other = try harness.decoder.decode(Array(processStart(at(0), name: "notepad.exe").utf8))
+        #expect(other.relevance?.mayMatch == false)
+        #expect(other.slots.isEmpty)
+        #expect(other.time == baseTime)
+        let start = try harness.decoder.decode(Array(processStart(at(1)).utf8))
+        #expect(start.relevance?.mayMatch == true)
+        #expect(!start.slots.isEmpty)
+        #expect(start.relevance?.testID == harness.decoder.relevanceTest?.id)
+    }
+}
