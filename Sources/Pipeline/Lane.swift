@@ -31,7 +31,8 @@ public final class Lane {
     public internal(set) var matcher: SequenceMatcher
     var decoder: EventDecoder
     /// Next offset to read per topic, once known.
-    public private(set) var nextOffset: [String: Int64] = [:]
+    public var nextOffset: [String: Int64] { next.dictionary }
+    private var next = TopicOffsets()
     /// Per topic, alerts whose events all lie below this offset were produced before a restart.
     private var emittedBelow: [String: Int64] = [:]
     /// Alerts produced and not yet acknowledged, by delivery token.
@@ -44,7 +45,7 @@ public final class Lane {
     /// How many of the matcher's evicted events the owner has already counted.
     public var reportedEvictedEvents = 0
     /// Next offset expected from the consumer per topic; messages below it were already received.
-    private var receivedOffset: [String: Int64] = [:]
+    private var receivedOffset = TopicOffsets()
 
     /// Returns the next offset the lane expects from `topic`, or `nil` before its first message.
     public func nextExpectedOffset(of topic: String) -> Int64? { receivedOffset[topic] }
@@ -73,7 +74,7 @@ public final class Lane {
 
     /// Sets where `topic` resumes and which alerts its checkpoint records as already produced.
     public func restore(topic: String, offset: Int64, checkpoint: Checkpoint?) {
-        nextOffset[topic] = offset
+        next[topic] = offset
         receivedOffset[topic] = offset
         merger.topics.insert(topic)
         emittedBelow[topic] = max(checkpoint?.emittedBelow ?? offset, offset)
@@ -135,7 +136,7 @@ public final class Lane {
     private func process(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
                          decoded: Result<DecodedEvent, DecodeError>, detectionTime: Int64) -> LaneOutcome {
         let maxTimeBefore = matcher.maxTime
-        nextOffset[topic] = max(nextOffset[topic] ?? 0, offset + 1)
+        next[topic] = max(next[topic] ?? 0, offset + 1)
 
         var decoded = decoded
         if case .success(let value) = decoded, let relevance = value.relevance,
@@ -194,7 +195,7 @@ public final class Lane {
     public func checkpoints() -> [String: (offset: Int64, checkpoint: Checkpoint)] {
         let held = matcher.oldestHeldEvents()
         var result: [String: (offset: Int64, checkpoint: Checkpoint)] = [:]
-        for (topic, next) in nextOffset {
+        for (topic, next) in next.entries {
             var resume = (offset: next, maxTime: matcher.maxTime)
             if let event = held[topic], event.coordinates.offset < resume.offset {
                 resume = (event.coordinates.offset, event.maxTimeBefore)
@@ -225,7 +226,7 @@ public final class Lane {
     }
 
     private func currentPositions(including topic: String, at offset: Int64) -> [String: Int64] {
-        var positions = nextOffset
+        var positions = next.dictionary
         positions[topic] = offset
         return positions
     }
@@ -235,5 +236,29 @@ public final class Lane {
             guard let below = emittedBelow[event.coordinates.topic] else { return false }
             return event.coordinates.offset < below
         }
+    }
+}
+
+/// Offsets per topic for one lane. A lane reads one topic or a few, so a list searched in order costs less than
+/// hashing the topic name for every message.
+struct TopicOffsets {
+    private(set) var entries: [(topic: String, offset: Int64)] = []
+
+    subscript(topic: String) -> Int64? {
+        get {
+            for entry in entries where entry.topic == topic { return entry.offset }
+            return nil
+        }
+        set {
+            if let index = entries.firstIndex(where: { $0.topic == topic }) {
+                if let newValue { entries[index].offset = newValue } else { entries.remove(at: index) }
+            } else if let newValue {
+                entries.append((topic, newValue))
+            }
+        }
+    }
+
+    var dictionary: [String: Int64] {
+        Dictionary(entries, uniquingKeysWith: { _, last in last })
     }
 }

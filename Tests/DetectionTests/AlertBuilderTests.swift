@@ -126,6 +126,18 @@ struct AlertBuilderTests {
         #expect(parsed == alert.document)
     }
 
+    @Test("strings are escaped as JSON requires")
+    func stringEscapes() throws {
+        let controls = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self)
+        let text = #"C:\Windows\"quoted" é 😀 "# + controls
+        let json = JSONValue.object([("k", .string(text))]).serialized()
+        #expect(json.hasPrefix(#"{"k":"C:\\Windows\\\"quoted\" é 😀 \u0000\u0001"#))
+        #expect(json.contains(#"\b\t\n\u000b\u000c\r\u000e"#.replacingOccurrences(of: #"\b"#, with: #"\u0008"#)))
+        #expect(json.hasSuffix(#"\u001f"}"#))
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
+        #expect(decoded?["k"] == text)
+    }
+
     @Test("same coordinates give the same id")
     func deterministicID() throws {
         let (firstHarness, firstMatch) = try Self.signedBinaryMatch()
