@@ -198,3 +198,152 @@ extern "C" int eqls_decode(const eqls_fields *fields, const uint8_t *data, size_
     *count = state.tokens.size();
     return 0;
 }
+
+namespace {
+
+struct Atom {
+    int32_t slot;
+    bool ignoring_case;
+    std::vector<std::string> values;
+
+    bool matches(const eqls_token &token) const {
+        const char *text = token.text;
+        size_t length = static_cast<size_t>(token.integer);
+        if (ignoring_case) {
+            for (size_t index = 0; index < length; index++) {
+                // Case folding beyond ASCII is not byte by byte, so such a string may match.
+                if (static_cast<unsigned char>(text[index]) >= 0x80) return true;
+            }
+        }
+        for (const auto &value : values) {
+            if (value.size() != length) continue;
+            if (!ignoring_case) {
+                if (std::memcmp(value.data(), text, length) == 0) return true;
+                continue;
+            }
+            size_t index = 0;
+            while (index < length) {
+                unsigned char byte = static_cast<unsigned char>(text[index]);
+                if (byte >= 'A' && byte <= 'Z') byte = static_cast<unsigned char>(byte + 32);
+                if (byte != static_cast<unsigned char>(value[index])) break;
+                index++;
+            }
+            if (index == length) return true;
+        }
+        return false;
+    }
+
+    // Whether any string of the field, alone or in its array, matches. Array elements carry slot -1 and belong to
+    // the innermost open array, so the walk tracks the depth at which this field's array is open.
+    bool may_hold(const eqls_token *tokens, size_t count) const {
+        int depth = 0;
+        int collecting_at = -1;
+        for (size_t index = 0; index < count; index++) {
+            const eqls_token &token = tokens[index];
+            switch (token.kind) {
+            case EQLS_TOKEN_ARRAY_BEGIN:
+                depth++;
+                if (token.slot == slot) collecting_at = depth;
+                break;
+            case EQLS_TOKEN_ARRAY_END:
+                if (token.slot == slot && collecting_at == depth) collecting_at = -1;
+                depth--;
+                break;
+            case EQLS_TOKEN_STRING:
+                if ((token.slot == slot || (token.slot < 0 && collecting_at == depth)) && matches(token)) return true;
+                break;
+            default:
+                break;
+            }
+        }
+        return false;
+    }
+};
+
+struct Requirement {
+    int32_t kind = EQLS_REQUIRE_ANYTHING;
+    int32_t atom = -1;
+    std::vector<Requirement> parts;
+};
+
+// Reads one tree from `program` at `position`; returns false when the program is malformed.
+bool read_requirement(const int32_t *program, size_t length, size_t &position, size_t atoms, int depth,
+                      Requirement &out) {
+    if (position >= length || depth > 64) return false;
+    out.kind = program[position++];
+    switch (out.kind) {
+    case EQLS_REQUIRE_ANYTHING:
+        return true;
+    case EQLS_REQUIRE_ONE_OF:
+        if (position >= length) return false;
+        out.atom = program[position++];
+        return out.atom >= 0 && static_cast<size_t>(out.atom) < atoms;
+    case EQLS_REQUIRE_ALL:
+    case EQLS_REQUIRE_ANY: {
+        if (position >= length || program[position] < 0) return false;
+        int32_t count = program[position++];
+        out.parts.resize(static_cast<size_t>(count));
+        for (auto &part : out.parts) {
+            if (!read_requirement(program, length, position, atoms, depth + 1, part)) return false;
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+}  // namespace
+
+struct eqls_screen {
+    std::vector<Atom> atoms;
+    std::vector<Requirement> filters;
+
+    bool may_meet(const Requirement &requirement, const eqls_token *tokens, size_t count) const {
+        switch (requirement.kind) {
+        case EQLS_REQUIRE_ONE_OF:
+            return atoms[static_cast<size_t>(requirement.atom)].may_hold(tokens, count);
+        case EQLS_REQUIRE_ALL:
+            for (const auto &part : requirement.parts) {
+                if (!may_meet(part, tokens, count)) return false;
+            }
+            return true;
+        case EQLS_REQUIRE_ANY:
+            for (const auto &part : requirement.parts) {
+                if (may_meet(part, tokens, count)) return true;
+            }
+            return false;
+        default:
+            return true;
+        }
+    }
+};
+
+extern "C" eqls_screen *eqls_screen_create(void) { return new eqls_screen(); }
+
+extern "C" void eqls_screen_destroy(eqls_screen *screen) { delete screen; }
+
+extern "C" int32_t eqls_screen_add_atom(eqls_screen *screen, int32_t slot, int ignoring_case, const char *const *values,
+                                        const size_t *lengths, size_t count) {
+    Atom atom{slot, ignoring_case != 0, {}};
+    for (size_t index = 0; index < count; index++) atom.values.emplace_back(values[index], lengths[index]);
+    screen->atoms.push_back(std::move(atom));
+    return static_cast<int32_t>(screen->atoms.size() - 1);
+}
+
+extern "C" int eqls_screen_add_filter(eqls_screen *screen, const int32_t *program, size_t length) {
+    Requirement requirement;
+    size_t position = 0;
+    if (!read_requirement(program, length, position, screen->atoms.size(), 0, requirement) || position != length) {
+        return -1;
+    }
+    screen->filters.push_back(std::move(requirement));
+    return 0;
+}
+
+extern "C" int eqls_screen_rejects(const eqls_screen *screen, const eqls_token *tokens, size_t count) {
+    for (const auto &filter : screen->filters) {
+        if (screen->may_meet(filter, tokens, count)) return 0;
+    }
+    return 1;
+}

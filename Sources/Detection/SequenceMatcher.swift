@@ -134,7 +134,7 @@ public final class SequenceMatcher {
     /// that does not changes nothing but the time, so a decoder can run this test and drop the event's values early.
     public static func relevanceTest(for rules: [CompiledRule]) -> RelevanceTest {
         let filters = rules.flatMap { rule in rule.stages.map(\.filter) + (rule.until.map { [$0.filter] } ?? []) }
-        return RelevanceTest { event in
+        return RelevanceTest(requirements: filters.map(\.requirement)) { event in
             for filter in filters where filter.matches(event) { return true }
             return false
         }

@@ -3,6 +3,13 @@
 /// Evaluation reads fields through the slots registered at compile time and does not parse or compile anything.
 public struct CompiledFilter: Sendable {
     let condition: Condition
+    /// What an event must meet to match; see ``Requirement``.
+    public let requirement: Requirement
+
+    init(requirement: Requirement, condition: @escaping Condition) {
+        self.condition = condition
+        self.requirement = requirement
+    }
 
     /// Returns whether `event` passes the filter. A condition that evaluates to null counts as no match.
     public func matches(_ event: some FieldSource) -> Bool {
@@ -28,18 +35,20 @@ public enum EQLCompiler {
         let compiler = ExpressionCompiler(fields: fields)
         let condition = try compiler.condition(query.condition)
         guard let category = query.category else {
-            return CompiledFilter(condition: condition)
+            return CompiledFilter(
+                requirement: Requirement.of(query.condition, category: nil, categorySlot: -1, fields: fields), condition: condition)
         }
         let slot = fields.slot(for: categoryField)
+        let requirement = Requirement.of(query.condition, category: category, categorySlot: slot, fields: fields)
         let expected = EQLValue.string(category)
-        return CompiledFilter(condition: { event in
+        return CompiledFilter(requirement: requirement) { event in
             guard let value = event.value(atSlot: slot),
                 ValueComparison.anyElement(value, { ValueComparison.equals($0, expected) })
             else {
                 return .isFalse
             }
             return condition(event)
-        })
+        }
     }
 
     /// Returns every field name that `query` reads in its conditions, join keys and `until` stage, each once, in

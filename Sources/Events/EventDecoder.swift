@@ -11,12 +11,17 @@ public struct RelevanceTest: Sendable {
     /// Tells this test's results from another's, such as those of the rules before a reload.
     public let id: Int
     public let mayMatch: @Sendable (any FieldSource) -> Bool
+    /// The filters' requirements, tested on the parser's tokens first; `nil` when some filter has none.
+    let screen: EventScreen?
 
     private static let lastID = Atomic<Int>(0)
 
-    public init(mayMatch: @escaping @Sendable (any FieldSource) -> Bool) {
+    /// `requirements` must hold one ``Requirement`` for each filter that `mayMatch` runs, so that an event that
+    /// meets none of them is one that `mayMatch` rejects.
+    public init(requirements: [Requirement], mayMatch: @escaping @Sendable (any FieldSource) -> Bool) {
         self.id = Self.lastID.add(1, ordering: .relaxed).newValue
         self.mayMatch = mayMatch
+        self.screen = EventScreen(requirements: requirements)
     }
 }
 
@@ -62,12 +67,17 @@ public struct EventDecoder: Sendable {
         }
         if let view = fastFields?.parse(message) {
             // The relevance test reads the tokens directly, so an event no rule can use builds only its time.
-            let timestamp = view.value(atSlot: timestampSlot)
-            if timestamp == nil && view.holdsObject(atSlot: timestampSlot) {
-                throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
+            let time: EventTime
+            if let text = view.soleString(atSlot: timestampSlot), let parsed = Timestamp.parse(text) {
+                time = parsed
+            } else {
+                let timestamp = view.value(atSlot: timestampSlot)
+                if timestamp == nil && view.holdsObject(atSlot: timestampSlot) {
+                    throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
+                }
+                time = try eventTime(timestamp)
             }
-            let time = try eventTime(timestamp)
-            if let relevanceTest, !relevanceTest.mayMatch(view) {
+            if let relevanceTest, relevanceTest.screen?.rejects(view) == true || !relevanceTest.mayMatch(view) {
                 var event = DecodedEvent(time: time, slots: [])
                 event.relevance = (relevanceTest.id, false)
                 return event

@@ -82,6 +82,17 @@ struct TokenView: FieldSource {
         return result
     }
 
+    /// The bytes of `slot`'s value when it is one string and nothing else, read in place; `nil` otherwise.
+    func soleString(atSlot slot: Int) -> UnsafeRawBufferPointer? {
+        var found: UnsafeRawBufferPointer?
+        for index in 0..<count where Int(tokens![index].slot) == slot {
+            let token = tokens![index]
+            guard found == nil, token.kind == EQLS_TOKEN_STRING else { return nil }
+            found = UnsafeRawBufferPointer(start: token.text, count: Int(token.integer))
+        }
+        return found
+    }
+
     /// Whether the message held an object where `slot`'s field is.
     func holdsObject(atSlot slot: Int) -> Bool {
         (0..<count).contains { tokens![$0].kind == EQLS_TOKEN_OBJECT && Int(tokens![$0].slot) == slot }
@@ -124,6 +135,59 @@ struct TokenView: FieldSource {
             return .bool(token.integer != 0)
         default:
             return .null
+        }
+    }
+}
+
+/// The rules' filter requirements in the C++ walker's form, tested on a parsed message's tokens before any field
+/// value is built.
+final class EventScreen: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    /// Returns `nil` when some filter has no requirement, since then no event can be set aside.
+    init?(requirements: [Requirement]) {
+        guard !requirements.contains(.anything) else { return nil }
+        handle = eqls_screen_create()
+        for requirement in requirements {
+            var program: [Int32] = []
+            encode(requirement, into: &program)
+            let status = program.withUnsafeBufferPointer { eqls_screen_add_filter(handle, $0.baseAddress, $0.count) }
+            precondition(status == 0, "the requirement program is malformed")
+        }
+    }
+
+    deinit {
+        eqls_screen_destroy(handle)
+    }
+
+    /// Whether no filter can match the message that `view` holds.
+    func rejects(_ view: TokenView) -> Bool {
+        eqls_screen_rejects(handle, view.tokens, view.count) != 0
+    }
+
+    private func encode(_ requirement: Requirement, into program: inout [Int32]) {
+        switch requirement {
+        case .anything:
+            program.append(Int32(EQLS_REQUIRE_ANYTHING))
+        case .all(let parts), .any(let parts):
+            if case .all = requirement {
+                program.append(Int32(EQLS_REQUIRE_ALL))
+            } else {
+                program.append(Int32(EQLS_REQUIRE_ANY))
+            }
+            program.append(Int32(parts.count))
+            for part in parts { encode(part, into: &program) }
+        case .oneOf(let slot, let values, let ignoringCase):
+            let copies = values.map { strdup($0) }
+            defer { for copy in copies { free(copy) } }
+            let lengths = values.map { $0.utf8.count }
+            let atom = copies.withUnsafeBufferPointer { pointers in
+                pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
+                    eqls_screen_add_atom(handle, Int32(slot), ignoringCase ? 1 : 0, values.baseAddress, lengths, values.count)
+                }
+            }
+            program.append(Int32(EQLS_REQUIRE_ONE_OF))
+            program.append(atom)
         }
     }
 }

@@ -77,3 +77,61 @@ struct RelevanceTestTests {
         #expect(start.relevance?.testID == harness.decoder.relevanceTest?.id)
     }
 }
+
+/// The screen that runs before the filters must never set aside an event that a filter matches.
+@Suite("Relevance screen")
+struct RelevanceScreenTests {
+    static let queries: [String] = [
+        #"process where process.name : ("expand.exe", "MAKECAB.exe") and event.type == "start""#,
+        #"network where process.name in~ ("Expand.EXE") or destination.ip == "10.0.0.1""#,
+        #"any where process.name like "cmd.exe" and not process.name == "x""#,
+        #"any where process.name like~ "CMD.EXE""#,
+        #"file where host.name in ("ws-1", "WS-2")"#,
+        #"any where process.name : "é.exe""#,
+    ]
+
+    static let documents: [String] = [
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["process"],"type":["start"]},"process":{"name":"EXPAND.exe"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":"process","type":"start"},"process":{"name":"makecab.exe"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["process"],"type":["end"]},"process":{"name":"expand.exe"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["network"]},"process":{"name":["x","expand.exe"]}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["network"]},"destination":{"ip":"10.0.0.1"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["network"]},"destination.ip":"10.0.0.2"}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event.category":"file","host":{"name":"WS-1"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event.category":["file"],"host":{"name":"ws-1"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["process"]},"process":{"name":"CMD.exe"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["process"]},"process":{"name":"cmd.exe"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"\u00c9.EXE"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"e\u0301.exe"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"\u212a.exe"},"event":{"category":["process"],"type":"start"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"ex\u0070and.exe"},"event":{"category":["process"],"type":"start"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":[{"name":"cmd.exe"}],"event":{"category":[["process"]]}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":5},"event":{"category":["process"]}}"#,
+    ]
+
+    @Test("each rule alone and all together screen exactly as the filters decide")
+    func screenAgreesWithFilters() throws {
+        var lines = Self.documents.map { Array($0.utf8) }
+        lines += try corpusLines("real_ecs_events.ndjson").map(\.bytes)
+        lines += try corpusLines("labelled_cases.ndjson").map(\.bytes)
+        var ruleSets = try Self.queries.enumerated().map { [try makeRule(query: $1, ruleID: "r\($0)")] }
+        ruleSets.append(ruleSets.flatMap { $0 })
+        ruleSets.append([try loadSignedBinaryRule()])
+        var kept = 0
+        var setAside = 0
+        for rules in ruleSets {
+            let screened = try MatcherHarness(rules: rules, screensEvents: true)
+            let plain = try MatcherHarness(rules: rules)
+            for bytes in lines {
+                guard let event = try? plain.decoder.decode(bytes) else { continue }
+                let filters = plain.rules.flatMap { $0.stages.map(\.filter) + ($0.until.map { [$0.filter] } ?? []) }
+                let matches = filters.contains { $0.matches(event) }
+                let relevance = try screened.decoder.decode(bytes).relevance
+                #expect(relevance?.mayMatch == matches, "rules: \(rules.map(\.query)) event: \(String(decoding: bytes.prefix(160), as: UTF8.self))")
+                if matches { kept += 1 } else { setAside += 1 }
+            }
+        }
+        #expect(kept > 20)
+        #expect(setAside > 100)
+    }
+}

@@ -88,7 +88,7 @@ struct SimdJSONAgreementTests {
         for field in Self.fields { table.slot(for: field) }
         let reads = Mutex<[EQLValue?]>([])
         var decoder = EventDecoder(fields: table)
-        decoder.relevanceTest = RelevanceTest { source in
+        decoder.relevanceTest = RelevanceTest(requirements: [.anything]) { source in
             reads.withLock { $0 = (0..<Self.fields.count).map { source.value(atSlot: $0) } }
             return true
         }

@@ -47,6 +47,32 @@ void eqls_fields_destroy(eqls_fields *fields);
 int eqls_decode(const eqls_fields *fields, const uint8_t *data, size_t length, const eqls_token **tokens,
                 size_t *count);
 
+/// A screen: requirements that events must meet for any rule's filter to match them, tested on the tokens of a
+/// decode. Each filter's requirement is a tree in prefix form:
+///   EQLS_REQUIRE_ANYTHING
+///   EQLS_REQUIRE_ALL n, then n trees
+///   EQLS_REQUIRE_ANY n, then n trees
+///   EQLS_REQUIRE_ONE_OF atom, an index returned by eqls_screen_add_atom
+enum {
+    EQLS_REQUIRE_ANYTHING = 0,
+    EQLS_REQUIRE_ALL = 1,
+    EQLS_REQUIRE_ANY = 2,
+    EQLS_REQUIRE_ONE_OF = 3,
+};
+
+typedef struct eqls_screen eqls_screen;
+
+eqls_screen *eqls_screen_create(void);
+void eqls_screen_destroy(eqls_screen *screen);
+/// Adds "the field in `slot` holds a string equal to one of `values`" and returns its index. With
+/// `ignoring_case`, the values must be lowercase ASCII; a string with other bytes always meets it.
+int32_t eqls_screen_add_atom(eqls_screen *screen, int32_t slot, int ignoring_case, const char *const *values,
+                             const size_t *lengths, size_t count);
+/// Adds one filter's requirement tree. Returns 0, or -1 when the program is malformed.
+int eqls_screen_add_filter(eqls_screen *screen, const int32_t *program, size_t length);
+/// Returns 1 when the tokens meet no filter's requirement, so that no filter can match the event, and 0 otherwise.
+int eqls_screen_rejects(const eqls_screen *screen, const eqls_token *tokens, size_t count);
+
 #ifdef __cplusplus
 }
 #endif
