@@ -18,6 +18,9 @@ constexpr size_t kMaxDepth = 100;
 struct Node {
     int32_t slot = -1;
     std::vector<std::pair<std::string, int32_t>> edges;
+    // Bit b is set when some edge's name starts with a byte whose low six bits are b, so that most keys that lead
+    // nowhere are turned away on their first byte.
+    uint64_t first_bytes = 0;
 };
 
 struct State {
@@ -40,13 +43,16 @@ struct eqls_fields {
 
     int32_t child(int32_t node, std::string_view segment) const {
         for (const auto &edge : nodes[node].edges) {
-            if (edge.first == segment) return edge.second;
+            if (edge.first.size() == segment.size() && edge.first == segment) return edge.second;
         }
         return -1;
     }
 
     // Follows a key that may itself hold dots ("process.name") one segment at a time.
     int32_t descend(int32_t node, std::string_view key) const {
+        if (key.empty() || !(nodes[node].first_bytes >> (static_cast<unsigned char>(key[0]) & 63) & 1)) {
+            return key.empty() ? child(node, key) : -1;
+        }
         size_t start = 0;
         while (true) {
             size_t dot = key.find('.', start);
@@ -168,6 +174,9 @@ extern "C" eqls_fields *eqls_fields_create(const char *const *names, size_t coun
                 next = static_cast<int32_t>(fields->nodes.size());
                 fields->nodes.emplace_back();
                 fields->nodes[node].edges.emplace_back(segment, next);
+                // A key reaches an empty segment when it starts with the dot that ends that segment.
+                unsigned char first = segment.empty() ? '.' : static_cast<unsigned char>(segment[0]);
+                fields->nodes[node].first_bytes |= uint64_t{1} << (first & 63);
             }
             node = next;
             if (dot == std::string_view::npos) break;
