@@ -74,6 +74,7 @@ func suggestion(for name: String) -> String {
     return " (did you mean '\(close)'?)"
 }
 
+MemoryTuning.apply()
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
     printError(usage)
