@@ -97,18 +97,33 @@ public final class Lane {
     public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
                         decoded alreadyDecoded: Result<DecodedEvent, DecodeError>? = nil, detectionTime: Int64,
                         now: ContinuousClock.Instant = .now) -> [(topic: String, offset: Int64, outcome: LaneOutcome)] {
+        var results: [(topic: String, offset: Int64, outcome: LaneOutcome)] = []
+        receive(topic: topic, offset: offset, payload: payload, decoded: alreadyDecoded, detectionTime: detectionTime,
+                now: now) { results.append(($0, $1, $2)) }
+        return results
+    }
+
+    /// Takes one consumed message like ``receive(topic:offset:payload:decoded:detectionTime:now:)``, and passes the
+    /// outcome of each message released to `released` instead of collecting them.
+    public func receive(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
+                        decoded alreadyDecoded: Result<DecodedEvent, DecodeError>? = nil, detectionTime: Int64,
+                        now: ContinuousClock.Instant = .now, released: (String, Int64, LaneOutcome) -> Void) {
         if let expected = receivedOffset[topic], offset < expected {
-            return [(topic, offset, .duplicate)]
+            released(topic, offset, .duplicate)
+            return
         }
         receivedOffset[topic] = offset + 1
         lastActivity = now
         let decoded = alreadyDecoded ?? Result { () throws(DecodeError) in try decoder.decode(payload) }
         if merger.topics.count <= 1 && merger.count == 0 && (merger.topics.isEmpty || merger.topics.contains(topic)) {
             merger.topics.insert(topic)
-            return [(topic, offset, process(topic: topic, offset: offset, payload: payload, decoded: decoded, detectionTime: detectionTime))]
+            released(topic, offset, process(topic: topic, offset: offset, payload: payload, decoded: decoded, detectionTime: detectionTime))
+            return
         }
         merger.add(BufferedMessage(topic: topic, offset: offset, raw: Array(payload), decoded: decoded))
-        return release(detectionTime: detectionTime, now: now)
+        for result in release(detectionTime: detectionTime, now: now) {
+            released(result.topic, result.offset, result.outcome)
+        }
     }
 
     /// Messages waiting in the topic merge.

@@ -43,6 +43,10 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     private(set) var assigned: Set<TopicPartition> = []
     /// Earliest time of the next request that wakes a stalled fetcher.
     private var nextFetchNudge = ContinuousClock.now
+    /// The wall clock (nanoseconds since the epoch) and the monotonic clock when the current batch of messages was
+    /// handed over; every message of the batch uses them.
+    private var batchWallClock = StreamProcessor.wallClockNanoseconds()
+    private var batchInstant = ContinuousClock.now
     private var partitionsAtEnd: Set<TopicPartition> = []
     private var nextToken = 0
     /// One limiter per reason, so the first message of each kind is always logged.
@@ -100,6 +104,9 @@ public final class StreamProcessor: KafkaRebalanceHandler {
             let polled = consumer.poll(
                 timeoutMilliseconds: 100, maxMessages: 1000,
                 prepare: { payloads in
+                    // One reading of the clocks serves the whole batch.
+                    self.batchWallClock = Self.wallClockNanoseconds()
+                    self.batchInstant = .now
                     // Large batches decode on background threads while this thread matches the first results.
                     if payloads.count < BackgroundDecodeBatch.minimumCount {
                         let decoded = payloads.map { payload in Result { () throws(DecodeError) in try decoder.decode(payload) } }
@@ -161,11 +168,11 @@ public final class StreamProcessor: KafkaRebalanceHandler {
 
     private func handle(_ message: KafkaMessage, decoded: Result<DecodedEvent, DecodeError>) {
         let lane = laneForMessage(partition: message.partition)
-        let results = lane.receive(
+        lane.receive(
             topic: message.topic, offset: message.offset, payload: message.payload, decoded: decoded,
-            detectionTime: Self.wallClockNanoseconds())
-        for result in results {
-            record(result.outcome, topic: result.topic, offset: result.offset, lane: lane)
+            detectionTime: batchWallClock, now: batchInstant
+        ) { topic, offset, outcome in
+            record(outcome, topic: topic, offset: offset, lane: lane)
         }
         if lane.matcher.futureEvents > lane.reportedFutureEvents {
             counters.futureEvents += lane.matcher.futureEvents - lane.reportedFutureEvents
