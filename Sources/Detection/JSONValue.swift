@@ -404,6 +404,8 @@ private struct JSONByteReader {
     }
 
     func validated(_ text: UnsafeRawBufferPointer) throws(JSONParseError) -> String {
+        // ASCII needs no validation, and most keys and values of endpoint events are ASCII.
+        if !text.contains(where: { $0 >= 0x80 }) { return String(decoding: text, as: UTF8.self) }
         guard let string = String(validating: text, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
         return string
     }

@@ -138,6 +138,18 @@ struct AlertBuilderTests {
         #expect(decoded?["k"] == text)
     }
 
+    @Test("the byte reader keeps non-ASCII text and rejects invalid UTF-8")
+    func byteReaderText() throws {
+        let text = Array(#"{"a":"plain","b":"caf\u00e9 é 😀","c":["x"]}"#.utf8)
+        let parsed = try text.withUnsafeBytes { try JSONValue.parse(bytes: $0) }
+        #expect(parsed == (try JSONValue.parse(Data(text))))
+        #expect(parsed["b"]?.stringValue == "café é 😀")
+        for bad: [UInt8] in [[0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80]] {
+            let bytes = Array(#"{"a":""#.utf8) + bad + Array(#""}"#.utf8)
+            #expect(throws: JSONParseError.self) { try bytes.withUnsafeBytes { try JSONValue.parse(bytes: $0) } }
+        }
+    }
+
     @Test("same coordinates give the same id")
     func deterministicID() throws {
         let (firstHarness, firstMatch) = try Self.signedBinaryMatch()

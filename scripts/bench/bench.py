@@ -160,10 +160,10 @@ def _kcat_time(bootstrap):
 def latency_section(work, rate, seconds, results):
     keyed = os.path.join(work, "latency.ndjson")
     # The mock cluster keeps about 5 MiB per partition, and the input's timestamps are read back at the end, so the
-    # run stays under that: at most 50,000 events of about 2 KB over 32 partitions.
-    count = min(int(rate * seconds), 50_000)
+    # run stays under that: at most 100,000 events of about 2 KB over 64 partitions.
+    count = min(int(rate * seconds), 100_000)
     generate(keyed, count, seed=7, keyed=True, extra=["--plant-every", "50"])
-    broker = Broker({"live": 32, "alerts": 4})
+    broker = Broker({"live": 64, "alerts": 4})
     try:
         service = run_service(broker.bootstrap, "live", "latency", ["--set", "log.level=warning"] + list(LATENCY_SETTINGS))
         time.sleep(6)  # the mock cluster's first group join takes about 3 s
@@ -237,6 +237,8 @@ def main():
     parser.add_argument("--reference-events", type=int, default=None)
     parser.add_argument("--kafka-events", type=int, default=120_000)
     parser.add_argument("--latency-seconds", type=int, default=20)
+    parser.add_argument("--latency-rate", type=float, default=None,
+                        help="events per second for the latency run; by default half the measured run rate")
     parser.add_argument("--skip", nargs="*", default=[])
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="eqlstream-bench-")
@@ -252,7 +254,7 @@ def main():
         max_rate = kafka_section(work, args.kafka_events, results)
     if "latency" not in args.skip:
         try:
-            latency_section(work, (max_rate or 20_000) / 2, args.latency_seconds, results)
+            latency_section(work, args.latency_rate or (max_rate or 20_000) / 2, args.latency_seconds, results)
         except Exception as error:  # report the other figures even if this one fails
             results.append({"measure": "produce-to-alert latency", "error": repr(error)})
     for result in results:
