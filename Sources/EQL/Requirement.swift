@@ -8,7 +8,7 @@ public indirect enum Requirement: Sendable, Equatable {
     case anything
     case all([Requirement])
     case any([Requirement])
-    /// The field in `slot` holds a string, or an array with a string, equal to one of `values`. With
+    /// The field in `slot` contains a string, or an array with a string, equal to one of `values`. With
     /// `ignoringCase`, the values are lowercase ASCII and the comparison folds ASCII letters; a value with other
     /// characters than ASCII always meets the requirement, because its case folding is not byte by byte.
     case oneOf(slot: Int, values: [String], ignoringCase: Bool)
@@ -46,8 +46,8 @@ public indirect enum Requirement: Sendable, Equatable {
         }
     }
 
-    /// The requirement that the field equals one of `items`, when every item is a plain string literal; `.anything`
-    /// otherwise. Pattern items with `*` or `?` are wildcards, so they give `.anything` too.
+    /// Returns the requirement that the field equals one of `items` when every item is a plain string literal, and
+    /// `.anything` otherwise. Pattern items with `*` or `?` are wildcards, so they give `.anything` too.
     private static func strings(of items: [Expr], slot: Int, ignoringCase: Bool, allowsWildcards: Bool) -> Requirement {
         var values: [String] = []
         for item in items {

@@ -82,7 +82,7 @@ struct TokenView: FieldSource {
         return result
     }
 
-    /// The bytes of `slot`'s value when it is one string and nothing else, read in place; `nil` otherwise.
+    /// Returns the bytes of `slot`'s value, read in place, when the value is one string; `nil` otherwise.
     func soleString(atSlot slot: Int) -> UnsafeRawBufferPointer? {
         var found: UnsafeRawBufferPointer?
         for index in 0..<count where Int(tokens![index].slot) == slot {
@@ -93,7 +93,7 @@ struct TokenView: FieldSource {
         return found
     }
 
-    /// Whether the message held an object where `slot`'s field is.
+    /// Returns whether the message has an object where `slot`'s field is.
     func holdsObject(atSlot slot: Int) -> Bool {
         (0..<count).contains { tokens![$0].kind == EQLS_TOKEN_OBJECT && Int(tokens![$0].slot) == slot }
     }
@@ -160,7 +160,7 @@ final class EventScreen: @unchecked Sendable {
         eqls_screen_destroy(handle)
     }
 
-    /// Whether no filter can match the message that `view` holds.
+    /// Returns whether no filter can match the message that `view` contains.
     func rejects(_ view: TokenView) -> Bool {
         eqls_screen_rejects(handle, view.tokens, view.count) != 0
     }

@@ -47,7 +47,8 @@ public final class KafkaConsumer {
         rd_kafka_destroy(handle)
     }
 
-    /// The logical offset that `auto.offset.reset` names, or `nil` for `error` and values librdkafka would reject.
+    /// Returns the logical offset that `auto.offset.reset` names, or `nil` for `error` and values librdkafka would
+    /// reject.
     static func logicalOffset(reset: String?) -> Int64? {
         switch reset?.lowercased() {
         case "smallest", "earliest", "beginning": return Int64(RD_KAFKA_OFFSET_BEGINNING)
@@ -255,7 +256,7 @@ final class ConsumerContext: ClientContext {
     var handle: OpaquePointer?
     /// Set during a batched poll: hands over the messages consumed so far, before a rebalance changes ownership.
     var beforeRebalance: (() -> Void)?
-    /// Where a partition with no committed offset starts, from `auto.offset.reset`; `nil` leaves it to librdkafka.
+    /// The start of a partition with no committed offset, from `auto.offset.reset`. With `nil`, librdkafka decides.
     var resetOffset: Int64?
 
     static let rebalanceCallback:
@@ -328,8 +329,8 @@ final class ConsumerContext: ClientContext {
                 } else if fetchError == RD_KAFKA_RESP_ERR_NO_ERROR,
                           let start = committed[partition]?.offset ?? resetOffset
                 {
-                    // The committed offsets are known now; handing them over spares librdkafka fetching them again,
-                    // which delayed the first fetch by about 100 ms against its mock cluster.
+                    // The committed offsets are known now. Handing them over spares librdkafka a second fetch of
+                    // them, which delayed the first Fetch by about 100 ms against its mock cluster.
                     partitions.pointee.elems[index].offset = start
                 }
             }
