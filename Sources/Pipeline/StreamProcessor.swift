@@ -470,6 +470,16 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         if isLost {
             logger.warning("partitions lost to another member; dropping their state without committing",
                            ["partitions": partitions.sorted().map(\.description).joined(separator: ",")])
+            // The new owner replays from the last commit, which still covers these partitions' unacknowledged
+            // alerts, so it produces them. Copies still queued here, for example while the broker is down, must
+            // then never be sent.
+            // NOTE: alerts already sent to a broker may still be written after the new owner's scan and repeat.
+            if numbers.contains(where: { lanes[$0]?.unacknowledged.isEmpty == false }) {
+                purgingPartitions = numbers
+                producer.purgeQueued()
+                handle(reports: producer.poll(timeoutMilliseconds: 100))
+                purgingPartitions = []
+            }
         } else {
             let isFlushed = flushProducer()
             commit(partitions: numbers, synchronously: true)
