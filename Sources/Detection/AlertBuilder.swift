@@ -8,19 +8,32 @@ public struct Alert: Sendable {
     /// The join key values joined with `|`, used as the Kafka message key so that alerts of one entity stay in order.
     public var key: String
     public var ruleID: String
-    /// The alert document; setting it serialises it again into ``json``.
-    public var document: JSONValue {
-        didSet { json = document.serialized() }
-    }
-    /// The document as compact JSON, serialised once.
-    public private(set) var json: String
+    /// The alert document as compact JSON UTF-8 bytes, the message value.
+    public private(set) var bytes: [UInt8]
 
     public init(id: String, key: String, ruleID: String, document: JSONValue) {
+        var bytes: [UInt8] = []
+        document.write(to: &bytes)
+        self.init(id: id, key: key, ruleID: ruleID, bytes: bytes)
+    }
+
+    init(id: String, key: String, ruleID: String, bytes: [UInt8]) {
         self.id = id
         self.key = key
         self.ruleID = ruleID
-        self.document = document
-        self.json = document.serialized()
+        self.bytes = bytes
+    }
+
+    /// The document as compact JSON text.
+    public var json: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The alert document, parsed from ``bytes``; setting it serialises it again.
+    public var document: JSONValue {
+        get { bytes.withUnsafeBytes { (try? JSONValue.parse(bytes: $0)) ?? .null } }
+        set {
+            bytes = []
+            newValue.write(to: &bytes)
+        }
     }
 }
 
@@ -73,10 +86,75 @@ public enum AlertBuilder {
                 ("event", source),
             ])
         }
-        var members: [(String, JSONValue)] = [
-            ("@timestamp", .string(Timestamp.format(detectionTime))),
-            ("event.kind", .string("signal")),
-            ("kibana.alert.uuid", .string(id)),
+        // The members every alert of the rule shares are written once per rule and copied in.
+        var output: [UInt8] = []
+        output.reserveCapacity(compiled.alertRuleMembers.count + 2 * sources.count * 2_048 + 2_048)
+        func member(_ name: StaticString, _ value: JSONValue) {
+            output.append(UInt8(ascii: ","))
+            output.append(UInt8(ascii: "\""))
+            output.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            output.append(UInt8(ascii: "\""))
+            output.append(UInt8(ascii: ":"))
+            value.write(to: &output)
+        }
+        output.append(contentsOf: #"{"@timestamp":"#.utf8)
+        JSONValue.writeString(Timestamp.format(detectionTime), to: &output)
+        member("event.kind", .string("signal"))
+        member("kibana.alert.uuid", .string(id))
+        output.append(UInt8(ascii: ","))
+        output.append(contentsOf: compiled.alertRuleMembers)
+        member("kibana.alert.reason", .string(String(reason(rule: rule, sources: sources).prefix(Self.maxReasonLength))))
+        member("kibana.alert.original_time", .string(Timestamp.format(match.events[0].time)))
+        member("kibana.alert.group.id", .string(SHA256.uuid("group|\(id)")))
+        member("kibana.alert.ancestors", .array(ancestors))
+        output.append(contentsOf: #","kibana.alert.workflow_status":"open","kibana.alert.status":"active","kibana.alert.depth":1"#.utf8)
+        var extra: [(String, JSONValue)] = []
+        if case .object(let sharedMembers) = shared {
+            extra.append(contentsOf: sharedMembers)
+        }
+        // The join key fields always appear, even where the events spell them differently (nested or dotted keys).
+        let keyFields = compiled.stages[0].keys
+        for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
+            extra.append((field.name, JSONValue(eql: value)))
+        }
+        for (name, value) in extra {
+            output.append(UInt8(ascii: ","))
+            JSONValue.writeString(name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            value.write(to: &output)
+        }
+        member("eqlstream.events", .array(matched))
+        output.append(UInt8(ascii: "}"))
+
+        var key = match.key.map(keyText).joined(separator: "|")
+        if key.utf8.count > Self.maxKeyLength {
+            // A long key is cut to a prefix plus its hash, so it stays deterministic and distinct.
+            key = String(decoding: Array(key.utf8.prefix(Self.maxKeyLength - 65)), as: UTF8.self) + "#"
+                + SHA256.hex(SHA256.hash(Array(key.utf8)))
+        }
+        var alert = Alert(id: id, key: key, ruleID: rule.ruleID, bytes: output)
+        if alert.bytes.count > maxBytes {
+            // An alert the broker would reject is an alert lost. Keep the alert and the events' coordinates, and
+            // replace the events' bodies, which a SOAR can fetch from the input topic by their offsets.
+            let slim = match.events.map { event -> JSONValue in
+                .object([
+                    ("topic", .string(event.coordinates.topic)),
+                    ("partition", .integer(Int64(event.coordinates.partition))),
+                    ("offset", .integer(event.coordinates.offset)),
+                    ("event", .object([("eqlstream.truncated", .bool(true)), ("bytes", .integer(Int64(event.raw.count)))])),
+                ])
+            }
+            guard case .object(let members) = alert.document else { return alert }
+            let essential = members.filter { $0.0.hasPrefix("kibana.") || $0.0 == "@timestamp" || $0.0 == "event.kind" }
+            alert.document = .object(essential + [("eqlstream.truncated", .bool(true)), ("eqlstream.events", .array(slim))])
+        }
+        return alert
+    }
+
+    /// Returns the members that every alert of `rule` carries unchanged, as JSON object members without braces:
+    /// the rule's metadata and the alert's severity and risk score.
+    static func ruleMembers(of rule: Rule) -> [UInt8] {
+        let members: [(String, JSONValue)] = [
             ("kibana.alert.rule.name", .string(rule.name)),
             ("kibana.alert.rule.rule_id", .string(rule.ruleID)),
             ("kibana.alert.rule.uuid", .string(rule.id ?? rule.ruleID)),
@@ -93,44 +171,10 @@ public enum AlertBuilder {
             ("kibana.alert.rule.query", .string(rule.query)),
             ("kibana.alert.severity", .string(rule.severity)),
             ("kibana.alert.risk_score", .integer(rule.riskScore)),
-            ("kibana.alert.reason", .string(String(reason(rule: rule, sources: sources).prefix(Self.maxReasonLength)))),
-            ("kibana.alert.original_time", .string(Timestamp.format(match.events[0].time))),
-            ("kibana.alert.group.id", .string(SHA256.uuid("group|\(id)"))),
-            ("kibana.alert.ancestors", .array(ancestors)),
-            ("kibana.alert.workflow_status", .string("open")),
-            ("kibana.alert.status", .string("active")),
-            ("kibana.alert.depth", .integer(1)),
         ]
-        if case .object(let sharedMembers) = shared {
-            members.append(contentsOf: sharedMembers)
-        }
-        // The join key fields always appear, even where the events spell them differently (nested or dotted keys).
-        let keyFields = compiled.stages[0].keys
-        for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
-            members.append((field.name, JSONValue(eql: value)))
-        }
-        var key = match.key.map(keyText).joined(separator: "|")
-        if key.utf8.count > Self.maxKeyLength {
-            // A long key is cut to a prefix plus its hash, so it stays deterministic and distinct.
-            key = String(decoding: Array(key.utf8.prefix(Self.maxKeyLength - 65)), as: UTF8.self) + "#"
-                + SHA256.hex(SHA256.hash(Array(key.utf8)))
-        }
-        var alert = Alert(id: id, key: key, ruleID: rule.ruleID, document: .object(members + [("eqlstream.events", .array(matched))]))
-        if alert.json.utf8.count > maxBytes {
-            // An alert the broker would reject is an alert lost. Keep the alert and the events' coordinates, and
-            // replace the events' bodies, which a SOAR can fetch from the input topic by their offsets.
-            let slim = match.events.map { event -> JSONValue in
-                .object([
-                    ("topic", .string(event.coordinates.topic)),
-                    ("partition", .integer(Int64(event.coordinates.partition))),
-                    ("offset", .integer(event.coordinates.offset)),
-                    ("event", .object([("eqlstream.truncated", .bool(true)), ("bytes", .integer(Int64(event.raw.count)))])),
-                ])
-            }
-            let essential = members.filter { $0.0.hasPrefix("kibana.") || $0.0 == "@timestamp" || $0.0 == "event.kind" }
-            alert.document = .object(essential + [("eqlstream.truncated", .bool(true)), ("eqlstream.events", .array(slim))])
-        }
-        return alert
+        var output: [UInt8] = []
+        JSONValue.object(members).write(to: &output)
+        return Array(output.dropFirst().dropLast())
     }
 
     private static func lookup(_ document: JSONValue, path: String) -> JSONValue? {

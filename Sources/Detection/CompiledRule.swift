@@ -33,6 +33,8 @@ public struct CompiledRule: Sendable {
     public let tiebreakerSlot: Int?
 
     public var isSequence: Bool { stages.count > 1 }
+    /// The alert members that depend on the rule alone, serialised once for every alert of the rule.
+    let alertRuleMembers: [UInt8]
 
     /// Parses and compiles `rule`, registering the fields it reads in `fields`.
     ///
@@ -40,6 +42,7 @@ public struct CompiledRule: Sendable {
     ///   otherwise with the line and column inside the query text in `queryPosition` and in the message.
     public init(rule: Rule, fields: FieldTable, defaultWindow: Duration) throws {
         self.rule = rule
+        self.alertRuleMembers = AlertBuilder.ruleMembers(of: rule)
         let query: Query
         do {
             query = try EQLParser.parse(rule.query)

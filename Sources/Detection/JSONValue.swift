@@ -286,6 +286,10 @@ private struct JSONByteReader {
             index += 1
             break
         }
+        // Producers often write keys in order already; then there is nothing to sort or merge.
+        if zip(members, members.dropFirst()).allSatisfy({ $0.0 < $1.0 }) {
+            return .object(members)
+        }
         // Sorted keys, the last of a repeated key winning: a stable sort keeps document order among equal keys.
         let sorted = members.enumerated().sorted { lhs, rhs in
             lhs.element.0 != rhs.element.0 ? lhs.element.0 < rhs.element.0 : lhs.offset < rhs.offset

@@ -262,14 +262,14 @@ public final class StreamProcessor: KafkaRebalanceHandler {
         nextToken += 1
         do {
             try producer.produce(
-                topic: configuration.outputTopic, key: Array(record.alert.key.utf8), value: Array(record.alert.json.utf8),
+                topic: configuration.outputTopic, key: Array(record.alert.key.utf8), value: record.alert.bytes,
                 token: token)
         } catch let error as KafkaError where error.code == Self.messageTooLarge {
             // Retrying cannot help, and holding the alert would hold the partition's checkpoint forever.
             counters.alertsDropped += 1
             logger.error(
                 "alert is larger than the producer accepts and was dropped; raise kafka.producer.message.max.bytes",
-                ["alert_id": record.alert.id, "rule_id": record.alert.ruleID, "bytes": record.alert.json.utf8.count])
+                ["alert_id": record.alert.id, "rule_id": record.alert.ruleID, "bytes": record.alert.bytes.count])
             return
         } catch {
             // The alert stays unacknowledged, so its offsets are not committed; it is produced again at the next
