@@ -46,24 +46,42 @@ enum SHA256 {
             state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
             state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
         }
-        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - $0 * 8)) } }
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for word in state {
+            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        return digest
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(hexDigit(byte >> 4))
+            text.append(hexDigit(byte & 0x0F))
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Formats the first 16 bytes of a digest as a name-based UUID (version 5 layout, SHA-256 instead of SHA-1).
     static func uuid(_ text: String) -> String {
-        var bytes = Array(hash(Array(text.utf8)).prefix(16))
+        var bytes = hash(Array(text.utf8))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hexText = hex(bytes)
-        let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
-            String(hexText.dropFirst(range.lowerBound).prefix(range.count))
+        var uuid: [UInt8] = []
+        uuid.reserveCapacity(36)
+        for index in 0..<16 {
+            // Groups of 8, 4, 4, 4 and 12 hex digits.
+            if index == 4 || index == 6 || index == 8 || index == 10 { uuid.append(UInt8(ascii: "-")) }
+            uuid.append(hexDigit(bytes[index] >> 4))
+            uuid.append(hexDigit(bytes[index] & 0x0F))
         }
-        return parts.joined(separator: "-")
+        return String(decoding: uuid, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
