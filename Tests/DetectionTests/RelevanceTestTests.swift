@@ -135,3 +135,91 @@ struct RelevanceScreenTests {
         #expect(setAside > 100)
     }
 }
+
+/// Random rules and events: the screen and the filters must agree on every pair.
+@Suite("Relevance screen, random cases")
+struct RelevanceScreenRandomTests {
+    /// A small deterministic generator (SplitMix64), so a failure repeats.
+    struct Generator {
+        var state: UInt64
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var value = state
+            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+            return value ^ (value >> 31)
+        }
+
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+    }
+
+    static let fields = ["process.name", "event.type", "host.name"]
+    static let words = ["cmd.exe", "CMD.EXE", "Cmd.exe", "expand.exe", "start", "Start", "é.exe", "É.EXE", "k.exe",
+                        "\u{212A}.exe", "a*b", "x?y", "", "ws-1", "WS-1"]
+
+    static func literal(_ generator: inout Generator) -> String {
+        let word = generator.pick(words)
+        return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func condition(_ generator: inout Generator, depth: Int) -> String {
+        let field = generator.pick(fields)
+        switch generator.next() % (depth > 2 ? 6 : 9) {
+        case 0: return "\(field) == \(literal(&generator))"
+        case 1: return "\(field) : \(literal(&generator))"
+        case 2: return "\(field) in (\(literal(&generator)), \(literal(&generator)))"
+        case 3: return "\(field) in~ (\(literal(&generator)), \(literal(&generator)))"
+        case 4: return "\(field) like~ \(literal(&generator))"
+        case 5: return "\(field) : (\(literal(&generator)), \(literal(&generator)))"
+        case 6: return "(\(condition(&generator, depth: depth + 1)) and \(condition(&generator, depth: depth + 1)))"
+        case 7: return "(\(condition(&generator, depth: depth + 1)) or \(condition(&generator, depth: depth + 1)))"
+        default: return "not \(condition(&generator, depth: depth + 1))"
+        }
+    }
+
+    static func jsonValue(_ generator: inout Generator) -> String? {
+        switch generator.next() % 6 {
+        case 0: return nil
+        case 1: return "[" + literal(&generator) + "," + literal(&generator) + "]"
+        case 2: return "5"
+        default: return literal(&generator)
+        }
+    }
+
+    static func event(_ generator: inout Generator) -> String {
+        var members = [#""@timestamp":"2024-01-01T00:00:00Z""#]
+        members.append(#""event":{"category":"# + generator.pick([#"["process"]"#, #""process""#, #"["network"]"#, #"["file","process"]"#]) +
+            (jsonValue(&generator).map { #","type":"# + $0 } ?? "") + "}")
+        if let name = jsonValue(&generator) { members.append(#""process":{"name":"# + name + "}") }
+        if let host = jsonValue(&generator) { members.append(#""host.name":"# + host) }
+        return "{" + members.joined(separator: ",") + "}"
+    }
+
+    @Test("screen and filters agree on random rules and events")
+    func randomAgreement() throws {
+        var generator = Generator(state: 42)
+        var compared = 0
+        var setAside = 0
+        for ruleIndex in 0..<60 {
+            let category = generator.pick(["process", "network", "any"])
+            let query = "\(category) where \(Self.condition(&generator, depth: 0))"
+            let rules = [try makeRule(query: query, ruleID: "random-\(ruleIndex)")]
+            let screened = try MatcherHarness(rules: rules, screensEvents: true)
+            let plain = try MatcherHarness(rules: rules)
+            let filters = plain.rules.flatMap { $0.stages.map(\.filter) }
+            for _ in 0..<40 {
+                let bytes = Array(Self.event(&generator).utf8)
+                guard let event = try? plain.decoder.decode(bytes) else { continue }
+                let matches = filters.contains { $0.matches(event) }
+                let relevance = try screened.decoder.decode(bytes).relevance
+                #expect(relevance?.mayMatch == matches, "query: \(query) event: \(String(decoding: bytes, as: UTF8.self))")
+                compared += 1
+                if !matches { setAside += 1 }
+            }
+        }
+        #expect(compared == 2_400)
+        #expect(setAside > 100)
+        #expect(setAside < compared)
+    }
+}
