@@ -308,13 +308,19 @@ final class ConsumerContext: ClientContext {
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             var committed: [TopicPartition: CommittedOffset] = [:]
+            // Partitions whose answer came without an error: committed offset or none. Only these are assigned at
+            // a known offset below; for the others librdkafka asks the coordinator again.
+            var answered: Set<TopicPartition> = []
             let query = PartitionList(copying: partitions)
             defer { query.destroy() }
             let fetchError = rd_kafka_committed(handle, query.handle, 10_000)
             if fetchError == RD_KAFKA_RESP_ERR_NO_ERROR {
-                for element in query.elements where element.offset >= 0 {
-                    committed[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
-                        CommittedOffset(offset: element.offset, metadata: element.metadataText)
+                for element in query.elements {
+                    let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    if element.err == RD_KAFKA_RESP_ERR_NO_ERROR { answered.insert(partition) }
+                    if element.offset >= 0 {
+                        committed[partition] = CommittedOffset(offset: element.offset, metadata: element.metadataText)
+                    }
                 }
             } else {
                 logger.warning("fetching committed offsets failed; positions fall back to the broker's",
@@ -326,9 +332,7 @@ final class ConsumerContext: ClientContext {
                 let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
                 if let start = starts[partition] {
                     partitions.pointee.elems[index].offset = start
-                } else if fetchError == RD_KAFKA_RESP_ERR_NO_ERROR,
-                          let start = committed[partition]?.offset ?? resetOffset
-                {
+                } else if answered.contains(partition), let start = committed[partition]?.offset ?? resetOffset {
                     // The committed offsets are known now. Handing them over spares librdkafka a second fetch of
                     // them, which delayed the first Fetch by about 100 ms against its mock cluster.
                     partitions.pointee.elems[index].offset = start
