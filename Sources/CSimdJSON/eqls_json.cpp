@@ -159,11 +159,11 @@ struct Walker {
 
 }  // namespace
 
-extern "C" eqls_fields *eqls_fields_create(const char *const *names, size_t count) {
+extern "C" eqls_fields *eqls_fields_create(const char *const *names, const size_t *lengths, size_t count) {
     auto *fields = new eqls_fields();
     fields->nodes.emplace_back();
     for (size_t index = 0; index < count; index++) {
-        std::string_view name(names[index]);
+        std::string_view name(names[index], lengths[index]);
         int32_t node = 0;
         size_t start = 0;
         while (true) {

@@ -14,12 +14,10 @@ final class SimdJSONFields: @unchecked Sendable {
     private let handle: OpaquePointer
 
     init(names: [String]) {
-        var pointers = names.map { strdup($0) }
-        defer { for pointer in pointers { free(pointer) } }
-        handle = pointers.withUnsafeMutableBufferPointer { buffer in
-            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { names in
-                eqls_fields_create(names.baseAddress, names.count)
-            }
+        let copies = CStringCopies(names)
+        defer { copies.deallocate() }
+        handle = copies.pointers.withUnsafeBufferPointer { pointers in
+            eqls_fields_create(pointers.baseAddress, copies.lengths, pointers.count)
         }
     }
 
@@ -178,16 +176,36 @@ final class EventScreen: @unchecked Sendable {
             program.append(Int32(parts.count))
             for part in parts { encode(part, into: &program) }
         case .oneOf(let slot, let values, let ignoringCase):
-            let copies = values.map { strdup($0) }
-            defer { for copy in copies { free(copy) } }
-            let lengths = values.map { $0.utf8.count }
-            let atom = copies.withUnsafeBufferPointer { pointers in
-                pointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                    eqls_screen_add_atom(handle, Int32(slot), ignoringCase ? 1 : 0, values.baseAddress, lengths, values.count)
-                }
+            let copies = CStringCopies(values)
+            defer { copies.deallocate() }
+            let atom = copies.pointers.withUnsafeBufferPointer { pointers in
+                eqls_screen_add_atom(handle, Int32(slot), ignoringCase ? 1 : 0, pointers.baseAddress, copies.lengths, pointers.count)
             }
             program.append(Int32(EQLS_REQUIRE_ONE_OF))
             program.append(atom)
         }
+    }
+}
+
+/// Copies of strings for the C++ walker, each with its length in bytes, because a string may contain a NUL and so
+/// cannot pass as a C string.
+private struct CStringCopies {
+    let pointers: [UnsafePointer<CChar>?]
+    let lengths: [Int]
+
+    init(_ strings: [String]) {
+        var pointers: [UnsafePointer<CChar>?] = []
+        for string in strings {
+            let bytes = Array(string.utf8)
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
+            for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+            pointers.append(UnsafePointer(copy))
+        }
+        self.pointers = pointers
+        self.lengths = strings.map { $0.utf8.count }
+    }
+
+    func deallocate() {
+        for pointer in pointers { pointer.map { UnsafeMutablePointer(mutating: $0).deallocate() } }
     }
 }

@@ -88,6 +88,7 @@ struct RelevanceScreenTests {
         #"any where process.name like~ "CMD.EXE""#,
         #"file where host.name in ("ws-1", "WS-2")"#,
         #"any where process.name : "é.exe""#,
+        #"any where process.name == "a\u{00}b" or process.name : "x\u{00}""#,
     ]
 
     static let documents: [String] = [
@@ -107,6 +108,9 @@ struct RelevanceScreenTests {
         #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"ex\u0070and.exe"},"event":{"category":["process"],"type":"start"}}"#,
         #"{"@timestamp":"2024-01-01T00:00:00Z","process":[{"name":"cmd.exe"}],"event":{"category":[["process"]]}}"#,
         #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":5},"event":{"category":["process"]}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"a\u0000b"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"X\u0000"}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","process":{"name":"a"}}"#,
     ]
 
     @Test("each rule alone and all together screen exactly as the filters decide")

@@ -10,7 +10,7 @@ struct SimdJSONAgreementTests {
     static let fields = [
         "@timestamp", "event.category", "event.type", "process.name", "process.entity_id", "process.args",
         "process.parent.name", "destination.ip", "destination.port", "host.ip", "user.name", "a", "a.b", "a.b.c",
-        "n", "list", "o", "x.y", "p..q", ".lead",
+        "n", "list", "o", "x.y", "p..q", ".lead", "nul\u{0}name",
     ]
 
     static func decoders() -> (fast: EventDecoder, swift: EventDecoder) {
@@ -70,6 +70,7 @@ struct SimdJSONAgreementTests {
         "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"\":\"empty key\",\"a..b\":1}",
         #"{"@timestamp":"2024-01-01T00:00:00Z","p..q":1,"p":{"":{"q":2}},"p.":{"q":3},".lead":4,"":{"lead":5}}"#,
         #"{"@timestamp":"2024-01-01T00:00:00Z","p":{".q":6}}"#,
+        #"{"@timestamp":"2024-01-01T00:00:00Z","nul\u0000name":7,"nul":8}"#,
         String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
         "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"deep\":" + String(repeating: "{\"k\":", count: 110) + "1"
             + String(repeating: "}", count: 110) + "}",

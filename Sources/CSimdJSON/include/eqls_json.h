@@ -38,7 +38,8 @@ typedef struct eqls_token {
 typedef struct eqls_fields eqls_fields;
 
 /// Builds the field-path tree for `count` dotted names; name i fills slot i.
-eqls_fields *eqls_fields_create(const char *const *names, size_t count);
+/// Names are given with their lengths in bytes, so a name may contain a NUL.
+eqls_fields *eqls_fields_create(const char *const *names, const size_t *lengths, size_t count);
 void eqls_fields_destroy(eqls_fields *fields);
 
 /// Parses one message and walks it. Returns 0 and sets `tokens` and `count` when the message is a JSON object that
