@@ -62,11 +62,20 @@ public enum AlertBuilder {
         let rule = compiled.rule
         let id = alertID(ruleID: rule.ruleID, events: match.events)
         let sources = match.events.map { event -> JSONValue in
-            (try? JSONValue.parse(bytes: event.raw)) ?? .object([])
+            event.raw.withUnsafeBytes { raw in
+                do {
+                    return try JSONValue.parse(bytes: raw, replacingUnpairedSurrogates: true)
+                } catch {
+                    // The decoder accepted the event, so this does not happen with the events it passes; if it
+                    // does, the alert says so instead of carrying an empty event.
+                    return .object([("eqlstream.unparsed", .string("\(error)")),
+                                    ("bytes", .integer(Int64(event.raw.count)))])
+                }
+            }
         }
         var shared = intersection(of: sources)
         if case .object(let members) = shared {
-            shared = .object(members.filter { $0.0 != "@timestamp" && $0.0 != "event" })
+            shared = .object(members.filter { !isAlertOwned($0.0) })
         }
         let ancestors = match.events.map { event -> JSONValue in
             .object([
@@ -149,6 +158,16 @@ public enum AlertBuilder {
             alert.document = .object(essential + [("eqlstream.truncated", .bool(true)), ("eqlstream.events", .array(slim))])
         }
         return alert
+    }
+
+    /// Returns whether an event's top-level member `name` is a field that the alert sets itself, so that copying
+    /// it from the events would repeat or override that field: the event's time and category, `event.kind`, and
+    /// anything under `kibana` or `eqlstream`, whether nested or written with dots.
+    static func isAlertOwned(_ name: String) -> Bool {
+        switch name {
+        case "@timestamp", "event", "event.kind", "kibana", "eqlstream": return true
+        default: return name.hasPrefix("kibana.") || name.hasPrefix("eqlstream.")
+        }
     }
 
     /// Returns the members that every alert of `rule` carries unchanged, as JSON object members without braces:

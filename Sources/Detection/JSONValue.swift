@@ -174,8 +174,14 @@ extension JSONValue {
 extension JSONValue {
     /// Parses JSON text with a byte-level reader. Object keys come out sorted and a repeated key keeps its last
     /// value, as ``parse(_:)`` gives them, so both parsers produce the same documents.
-    public static func parse(bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+    ///
+    /// With `replacingUnpairedSurrogates`, a `\u` escape of half a surrogate pair reads as U+FFFD instead of being
+    /// an error. Events may carry such escapes in fields no rule reads, and an alert still copies them.
+    public static func parse(bytes: UnsafeRawBufferPointer, replacingUnpairedSurrogates: Bool = false)
+        throws(JSONParseError) -> JSONValue
+    {
         var reader = JSONByteReader(bytes: bytes)
+        reader.replacesUnpairedSurrogates = replacingUnpairedSurrogates
         reader.skipWhitespace()
         let value = try reader.readValue(depth: 0)
         reader.skipWhitespace()
@@ -209,6 +215,7 @@ private struct JSONByteReader {
 
     let bytes: UnsafeRawBufferPointer
     var index = 0
+    var replacesUnpairedSurrogates = false
 
     init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -369,12 +376,22 @@ private struct JSONByteReader {
                     if (0xD800...0xDBFF).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
                         bytes[index + 1] == UInt8(ascii: "u")
                     {
+                        let resume = index
                         index += 2
                         let low = try readHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        if (0xDC00...0xDFFF).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else if replacesUnpairedSurrogates {
+                            index = resume  // the next escape is read on its own
+                        } else {
+                            throw error("unpaired surrogate")
+                        }
                     }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("unpaired surrogate") }
+                    guard let scalar = Unicode.Scalar(code) else {
+                        guard replacesUnpairedSurrogates else { throw error("unpaired surrogate") }
+                        decoded.append(contentsOf: [0xEF, 0xBF, 0xBD])  // U+FFFD
+                        continue
+                    }
                     decoded.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default:
                     throw error("invalid escape")

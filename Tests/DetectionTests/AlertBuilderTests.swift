@@ -150,6 +150,38 @@ struct AlertBuilderTests {
         }
     }
 
+    @Test("event fields cannot override alert fields")
+    func spoofedMembers() throws {
+        let id = "{42f11c3b-ce01-5c8f-0000-00102c412a11}"
+        func spoofed(_ json: String) -> String {
+            String(json.dropLast()) + #","kibana.alert.uuid":"spoofed","event.kind":"evil","kibana":{"alert":{"status":"x"}},"eqlstream.events":[]}"#
+        }
+        let (harness, match) = try Self.signedBinaryMatch(
+            start: spoofed(processStart(at(0), entityID: id)), network: spoofed(networkConnection(at(10), entityID: id)))
+        let alert = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime)
+        // The events' own bodies, copied whole under eqlstream.events, keep the members; the alert's do not repeat.
+        let members = try #require(alert.json.components(separatedBy: #""eqlstream.events":"#).first)
+        #expect(members.components(separatedBy: #""kibana.alert.uuid":"#).count == 2)
+        #expect(members.components(separatedBy: #""event.kind":"#).count == 2)
+        #expect(alert.document["kibana.alert.uuid"]?.stringValue == alert.id)
+        #expect(alert.document["event.kind"]?.stringValue == "signal")
+        #expect(alert.document["kibana"] == nil)
+        #expect(alert.document["eqlstream.events"]?.arrayValue?.count == 2)
+    }
+
+    @Test("an unpaired surrogate in an event becomes U+FFFD in the alert")
+    func unpairedSurrogate() throws {
+        let id = "{42f11c3b-ce01-5c8f-0000-00102c412a11}"
+        let network = String(networkConnection(at(10), entityID: id).dropLast()) + #","note":"a\ud800b\udc00c\ud800\u0041"}"#
+        let (harness, match) = try Self.signedBinaryMatch(network: network)
+        let alert = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime)
+        let events = try #require(alert.document["eqlstream.events"]?.arrayValue)
+        #expect(events.last?["event"]?["note"]?.stringValue == "a\u{FFFD}b\u{FFFD}c\u{FFFD}A")
+        #expect(events.last?["event"]?["process"] != nil)
+        // The strict reader, which alerts do not use for events, still rejects the escape.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes: Array(network.utf8)) }
+    }
+
     @Test("same coordinates give the same id")
     func deterministicID() throws {
         let (firstHarness, firstMatch) = try Self.signedBinaryMatch()
