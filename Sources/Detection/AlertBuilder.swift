@@ -66,8 +66,7 @@ public enum AlertBuilder {
                 do {
                     return try JSONValue.parse(bytes: raw, replacingUnpairedSurrogates: true)
                 } catch {
-                    // The decoder accepted the event, so this does not happen with the events it passes; if it
-                    // does, the alert says so instead of carrying an empty event.
+                    // An event this reader cannot read is marked in the alert instead of carried as an empty object.
                     return .object([("eqlstream.unparsed", .string("\(error)")),
                                     ("bytes", .integer(Int64(event.raw.count)))])
                 }
@@ -160,9 +159,9 @@ public enum AlertBuilder {
         return alert
     }
 
-    /// Returns whether an event's top-level member `name` is a field that the alert sets itself, so that copying
-    /// it from the events would repeat or override that field: the event's time and category, `event.kind`, and
-    /// anything under `kibana` or `eqlstream`, whether nested or written with dots.
+    /// Returns whether an event's top-level member `name` is a field that the alert sets itself. Copying such a
+    /// member from the events would repeat or override the alert's own: the event's time and category,
+    /// `event.kind`, and anything under `kibana` or `eqlstream`, whether nested or written with dots.
     static func isAlertOwned(_ name: String) -> Bool {
         switch name {
         case "@timestamp", "event", "event.kind", "kibana", "eqlstream": return true
