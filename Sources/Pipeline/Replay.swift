@@ -38,6 +38,16 @@ public struct Replay {
     /// In file order the files are streamed, so memory holds only the matcher's state. Sorting by time reads every
     /// file into memory first.
     public func run(files: [String], emit: (Alert) -> Void, report: (String) -> Void) throws -> Summary {
+        // Each file's events are named after the file, so two files with one name would share offsets and ids.
+        var paths: [String: String] = [:]
+        for file in files {
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            if let first = paths[name] {
+                throw ConfigurationError(
+                    "\(first) and \(file) have the same file name, \(name); replay names events and alert ids after the file name, so rename one of them")
+            }
+            paths[name] = file
+        }
         var summary = Summary()
         let lane = Lane(partition: 0, rules: ruleSet.rules, decoder: ruleSet.decoder, settings: settings)
         lane.skipsHandledOffsets = !sortByTime
