@@ -97,11 +97,9 @@ public enum AlertBuilder {
         // The members every alert of the rule shares are written once per rule and copied in.
         var output: [UInt8] = []
         output.reserveCapacity(compiled.alertRuleMembers.count + 2 * sources.count * 2_048 + 2_048)
-        func member(_ name: StaticString, _ value: JSONValue) {
+        func member(_ name: String, _ value: JSONValue) {
             output.append(UInt8(ascii: ","))
-            output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            output.append(UInt8(ascii: "\""))
+            JSONValue.writeString(name, to: &output)
             output.append(UInt8(ascii: ":"))
             value.write(to: &output)
         }
@@ -125,12 +123,7 @@ public enum AlertBuilder {
         for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
             extra.append((field.name, JSONValue(eql: value)))
         }
-        for (name, value) in extra {
-            output.append(UInt8(ascii: ","))
-            JSONValue.writeString(name, to: &output)
-            output.append(UInt8(ascii: ":"))
-            value.write(to: &output)
-        }
+        for (name, value) in extra { member(name, value) }
         member("eqlstream.events", .array(matched))
         output.append(UInt8(ascii: "}"))
 

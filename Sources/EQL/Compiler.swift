@@ -3,7 +3,7 @@
 /// Evaluation reads fields through the slots registered at compile time and does not parse or compile anything.
 public struct CompiledFilter: Sendable {
     let condition: Condition
-    /// What an event must meet to match; see ``Requirement``.
+    /// The condition an event must meet to match, checked before the filter runs; see ``Requirement``.
     public let requirement: Requirement
 
     init(requirement: Requirement, condition: @escaping Condition) {

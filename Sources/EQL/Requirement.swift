@@ -9,7 +9,7 @@ public indirect enum Requirement: Sendable, Equatable {
     case all([Requirement])
     case any([Requirement])
     /// The field in `slot` contains a string, or an array with a string, equal to one of `values`. With
-    /// `ignoringCase`, the values are lowercase ASCII and the comparison folds ASCII letters; a value with other
+    /// `ignoringCase`, the values are lowercase ASCII and the comparison folds ASCII letters. A value with other
     /// characters than ASCII always meets the requirement, because its case folding is not byte by byte.
     case oneOf(slot: Int, values: [String], ignoringCase: Bool)
 

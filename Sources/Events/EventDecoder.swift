@@ -77,14 +77,8 @@ public struct EventDecoder: Sendable {
                 }
                 time = try eventTime(timestamp)
             }
-            if let relevanceTest, relevanceTest.screen?.rejects(view) == true || !relevanceTest.mayMatch(view) {
-                var event = DecodedEvent(time: time, slots: [])
-                event.relevance = (relevanceTest.id, false)
-                return event
-            }
-            var event = DecodedEvent(time: time, slots: view.allSlots(count: slotCount))
-            if let relevanceTest { event.relevance = (relevanceTest.id, true) }
-            return event
+            let mayMatch = relevanceTest.map { $0.screen?.rejects(view) != true && $0.mayMatch(view) }
+            return event(time: time, mayMatch: mayMatch) { view.allSlots(count: slotCount) }
         }
         // simdjson rejected the message or could not represent it: the Swift reader decides, and names the error and
         // its position when there is one.
@@ -95,12 +89,15 @@ public struct EventDecoder: Sendable {
             throw DecodeError(.wrongFieldType, at: 0, "\(timestampField) must be a date string or epoch milliseconds, not an object")
         }
         let time = try eventTime(slots[timestampSlot])
-        var event = DecodedEvent(time: time, slots: slots)
-        if let relevanceTest {
-            let mayMatch = relevanceTest.mayMatch(event)
-            event.relevance = (relevanceTest.id, mayMatch)
-            if !mayMatch { event.slots = [] }
-        }
+        let mayMatch = relevanceTest?.mayMatch(DecodedEvent(time: time, slots: slots))
+        return event(time: time, mayMatch: mayMatch) { slots }
+    }
+
+    /// Returns the decoded event with the relevance test's result, `mayMatch`, or `nil` without a test. An event
+    /// that no rule may use keeps its time only, so `slots` is not called for it.
+    private func event(time: EventTime, mayMatch: Bool?, slots: () -> [EQLValue?]) -> DecodedEvent {
+        var event = DecodedEvent(time: time, slots: mayMatch == false ? [] : slots())
+        if let relevanceTest, let mayMatch { event.relevance = (relevanceTest.id, mayMatch) }
         return event
     }
 

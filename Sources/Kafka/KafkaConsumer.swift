@@ -308,8 +308,8 @@ final class ConsumerContext: ClientContext {
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             var committed: [TopicPartition: CommittedOffset] = [:]
-            // Partitions whose answer came without an error: committed offset or none. Only these are assigned at
-            // a known offset below; for the others librdkafka asks the coordinator again.
+            // Partitions the fetch returned without an error, with a committed offset or none. Only these are
+            // assigned at a known offset below, and for the others librdkafka queries the coordinator again.
             var answered: Set<TopicPartition> = []
             let query = PartitionList(copying: partitions)
             defer { query.destroy() }

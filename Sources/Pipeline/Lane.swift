@@ -31,8 +31,8 @@ public final class Lane {
     public internal(set) var matcher: SequenceMatcher
     var decoder: EventDecoder
     /// Next offset to read per topic, once known.
-    public var nextOffset: [String: Int64] { next.dictionary }
-    private var next = TopicOffsets()
+    public var nextOffset: [String: Int64] { nextOffsets.dictionary }
+    private var nextOffsets = TopicOffsets()
     /// Per topic, alerts whose events all lie below this offset were produced before a restart.
     private var emittedBelow: [String: Int64] = [:]
     /// Alerts produced and not yet acknowledged, by delivery token.
@@ -74,7 +74,7 @@ public final class Lane {
 
     /// Sets where `topic` resumes and which alerts its checkpoint records as already produced.
     public func restore(topic: String, offset: Int64, checkpoint: Checkpoint?) {
-        next[topic] = offset
+        nextOffsets[topic] = offset
         receivedOffset[topic] = offset
         merger.topics.insert(topic)
         emittedBelow[topic] = max(checkpoint?.emittedBelow ?? offset, offset)
@@ -151,7 +151,7 @@ public final class Lane {
     private func process(topic: String, offset: Int64, payload: UnsafeRawBufferPointer,
                          decoded: Result<DecodedEvent, DecodeError>, detectionTime: Int64) -> LaneOutcome {
         let maxTimeBefore = matcher.maxTime
-        next[topic] = max(next[topic] ?? 0, offset + 1)
+        nextOffsets[topic] = max(nextOffsets[topic] ?? 0, offset + 1)
 
         var decoded = decoded
         if case .success(let value) = decoded, let relevance = value.relevance,
@@ -210,7 +210,7 @@ public final class Lane {
     public func checkpoints() -> [String: (offset: Int64, checkpoint: Checkpoint)] {
         let held = matcher.oldestHeldEvents()
         var result: [String: (offset: Int64, checkpoint: Checkpoint)] = [:]
-        for (topic, next) in next.entries {
+        for (topic, next) in nextOffsets.entries {
             var resume = (offset: next, maxTime: matcher.maxTime)
             if let event = held[topic], event.coordinates.offset < resume.offset {
                 resume = (event.coordinates.offset, event.maxTimeBefore)
@@ -241,7 +241,7 @@ public final class Lane {
     }
 
     private func currentPositions(including topic: String, at offset: Int64) -> [String: Int64] {
-        var positions = next.dictionary
+        var positions = nextOffsets.dictionary
         positions[topic] = offset
         return positions
     }

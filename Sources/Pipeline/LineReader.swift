@@ -3,47 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// Reads a file line by line in large chunks, without holding the whole file in memory.
-enum LineReader {
-    static let chunkSize = 4 << 20
-
-    /// Calls `body` with each line's zero-based number and bytes (without the newline). A last line without a
-    /// newline is passed too. The bytes are valid only during the call.
-    static func forEachLine(in path: String, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ConfigurationError("cannot read \(path); check the path")
-        }
-        defer { try? handle.close() }
-        var carry: [UInt8] = []
-        var lineNumber: Int64 = 0
-        while true {
-            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
-            if chunk.isEmpty { break }
-            try chunk.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-                var start = 0
-                while start < buffer.count,
-                      let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start)
-                {
-                    let newline = buffer.baseAddress!.distance(to: UnsafeRawPointer(found))
-                    if carry.isEmpty {
-                        try body(lineNumber, UnsafeRawBufferPointer(rebasing: buffer[start..<newline]))
-                    } else {
-                        carry.append(contentsOf: buffer[start..<newline])
-                        try carry.withUnsafeBytes { try body(lineNumber, $0) }
-                        carry.removeAll(keepingCapacity: true)
-                    }
-                    lineNumber += 1
-                    start = newline + 1
-                }
-                carry.append(contentsOf: buffer[start...])
-            }
-        }
-        if !carry.isEmpty {
-            try carry.withUnsafeBytes { try body(lineNumber, $0) }
-        }
-    }
-}
-
 /// Buffers of ``LineChunks`` that batches hand back once decoded, so that reading a large file reuses a few
 /// buffers instead of faulting in fresh memory for every chunk.
 final class ChunkPool: @unchecked Sendable {
@@ -71,7 +30,7 @@ final class ChunkPool: @unchecked Sendable {
         return .allocate(byteCount: max(chunkSize, minimumCount), alignment: 64)
     }
 
-    /// Takes back a buffer; buffers beyond a few, or larger than a chunk, are freed.
+    /// Takes back a buffer. Buffers beyond eight, or larger than a chunk, are freed.
     func give(_ buffer: UnsafeMutableRawBufferPointer) {
         lock.lock()
         defer { lock.unlock() }
@@ -85,11 +44,25 @@ final class ChunkPool: @unchecked Sendable {
 
 /// Reads a file in large chunks and hands over each chunk with the lines that end in it, without copying lines.
 ///
-/// A line cut by the end of a chunk moves to the start of the next one; a line longer than a chunk gets a larger
+/// A line cut by the end of a chunk moves to the start of the next one. A line longer than a chunk gets a larger
 /// buffer of its own.
 enum LineChunks {
-    /// Calls `body` with each chunk, the chunk's whole lines (zero-based number and byte range, newline excluded)
-    /// and the number of bytes read. `body` takes ownership of the buffer and returns it to `pool` when done.
+    /// Calls `body` with each line's zero-based number and bytes (without the newline), reading `path` in chunks
+    /// so that memory keeps one chunk at a time. A last line without a newline is passed too. The bytes are valid
+    /// only during the call.
+    static func forEachLine(in path: String, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        let pool = ChunkPool(chunkSize: 4 << 20)
+        try forEachChunk(in: path, pool: pool) { buffer, lines in
+            defer { pool.give(buffer) }
+            let base = UnsafeRawBufferPointer(buffer)
+            for line in lines {
+                try body(line.number, UnsafeRawBufferPointer(rebasing: base[line.range]))
+            }
+        }
+    }
+
+    /// Calls `body` with each chunk and the chunk's whole lines (zero-based number and byte range, newline
+    /// excluded). `body` takes ownership of the buffer and returns it to `pool` when done.
     static func forEachChunk(
         in path: String, pool: ChunkPool,
         _ body: (UnsafeMutableRawBufferPointer, [(number: Int64, range: Range<Int>)]) throws -> Void

@@ -116,7 +116,7 @@ public struct Replay {
         }
         for file in files {
             let topic = URL(fileURLWithPath: file).lastPathComponent
-            try LineReader.forEachLine(in: file) { offset, line in
+            try LineChunks.forEachLine(in: file) { offset, line in
                 reportProgress(line, bytes: &bytesRead, lines: &linesRead)
                 guard !Self.isBlank(line) else { return }
                 summary.lines += 1

@@ -44,7 +44,7 @@ public final class StreamProcessor: KafkaRebalanceHandler {
     /// Earliest time of the next request that wakes a stalled fetcher.
     private var nextFetchNudge = ContinuousClock.now
     /// The wall clock (nanoseconds since the epoch) and the monotonic clock when the current batch of messages was
-    /// handed over; every message of the batch uses them.
+    /// handed over. Every message of the batch uses them.
     private var batchWallClock = StreamProcessor.wallClockNanoseconds()
     private var batchInstant = ContinuousClock.now
     private var partitionsAtEnd: Set<TopicPartition> = []

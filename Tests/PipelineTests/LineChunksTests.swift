@@ -3,7 +3,7 @@ import Testing
 
 @testable import Pipeline
 
-/// The replay reader hands over whole lines from fixed-size chunks; lines cut by a chunk's end and lines longer
+/// The replay reader hands over whole lines from fixed-size chunks. Lines cut by a chunk's end and lines longer
 /// than a chunk must come out whole, numbered as in the file.
 @Suite("Line chunks")
 struct LineChunksTests {
@@ -29,6 +29,17 @@ struct LineChunksTests {
         let read = try lines(of: expected.joined(separator: "\n") + "\n", chunkSize: chunkSize)
         #expect(read.map(\.1) == expected)
         #expect(read.map(\.0) == (0..<40).map(Int64.init))
+    }
+
+    @Test("line by line reads every line")
+    func lineByLine() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("eqlstream-lines-\(UUID().uuidString)")
+        try Data("a\n\nbb\nccc".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var read: [(Int64, String)] = []
+        try LineChunks.forEachLine(in: url.path) { number, bytes in read.append((number, String(decoding: bytes, as: UTF8.self))) }
+        #expect(read.map(\.0) == [0, 1, 2, 3])
+        #expect(read.map(\.1) == ["a", "", "bb", "ccc"])
     }
 
     @Test("a last line without a newline is read")

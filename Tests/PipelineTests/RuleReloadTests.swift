@@ -47,7 +47,7 @@ struct RuleReloadTests {
         #expect(lane.feed(Fixtures.network("e2", at: "2024-01-01T00:00:03Z"), offset: 3).alerts.count == 1)
     }
 
-    @Test("an event screened out for the previous rules is decoded again for the new ones")
+    @Test("screened event decoded again after reload")
     func screenedEventDecodedAgain() throws {
         let (lane, old) = try laneWithPendingStart()
         let payload = Array(Fixtures.other(at: "2024-01-01T00:00:01Z").utf8)

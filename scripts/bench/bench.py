@@ -61,7 +61,7 @@ def replay_section(work, events, reference_events, results):
     results.append({"measure": "replay", "events": events, "seconds": round(best, 3),
                     "events_per_second": round(replay_rate), "mb_per_second": round(size / best / 1e6, 1)})
 
-    # The reference engine reads the same file, unless --reference-events asks for its first lines only.
+    # The reference engine reads the same file, unless --reference-events requests its first lines only.
     small = data
     if reference_events < events:
         small = os.path.join(work, "reference.ndjson")
