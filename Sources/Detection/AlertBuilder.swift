@@ -59,23 +59,23 @@ public enum AlertBuilder {
     /// Builds the alert for `match` of `rule`, detected at `detectionTime` (nanoseconds since the epoch).
     public static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64,
                              maxBytes: Int = defaultMaxBytes) -> Alert {
+        build(match, rule: compiled, detectionTime: detectionTime, maxBytes: maxBytes,
+              parts: indexedParts(match, rule: compiled) ?? treeParts(match, rule: compiled))
+    }
+
+    /// What an alert takes from its events: the reason, the shared members (with the join key fields they lack),
+    /// and each event's body.
+    struct EventParts {
+        var reason: String
+        /// Members written as `,"name":value` each.
+        var members: [UInt8]
+        var bodies: [[UInt8]]
+    }
+
+    static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64, maxBytes: Int,
+                      parts: EventParts) -> Alert {
         let rule = compiled.rule
         let id = alertID(ruleID: rule.ruleID, events: match.events)
-        let sources = match.events.map { event -> JSONValue in
-            event.raw.withUnsafeBytes { raw in
-                do {
-                    return try JSONValue.parse(bytes: raw, replacingUnpairedSurrogates: true)
-                } catch {
-                    // An event this reader cannot read is marked in the alert instead of carried as an empty object.
-                    return .object([("eqlstream.unparsed", .string("\(error)")),
-                                    ("bytes", .integer(Int64(event.raw.count)))])
-                }
-            }
-        }
-        var shared = intersection(of: sources)
-        if case .object(let members) = shared {
-            shared = .object(members.filter { !isAlertOwned($0.0) })
-        }
         let ancestors = match.events.map { event -> JSONValue in
             .object([
                 ("id", .string(event.coordinates.description)),
@@ -86,17 +86,10 @@ public enum AlertBuilder {
                 ("offset", .integer(event.coordinates.offset)),
             ])
         }
-        let matched = zip(match.events, sources).map { event, source -> JSONValue in
-            .object([
-                ("topic", .string(event.coordinates.topic)),
-                ("partition", .integer(Int64(event.coordinates.partition))),
-                ("offset", .integer(event.coordinates.offset)),
-                ("event", source),
-            ])
-        }
         // The members every alert of the rule shares are written once per rule and copied in.
         var output: [UInt8] = []
-        output.reserveCapacity(compiled.alertRuleMembers.count + 2 * sources.count * 2_048 + 2_048)
+        output.reserveCapacity(compiled.alertRuleMembers.count + parts.members.count
+            + parts.bodies.reduce(0) { $0 + $1.count + 128 } + 2_048)
         func member(_ name: String, _ value: JSONValue) {
             output.append(UInt8(ascii: ","))
             JSONValue.writeString(name, to: &output)
@@ -109,23 +102,26 @@ public enum AlertBuilder {
         member("kibana.alert.uuid", .string(id))
         output.append(UInt8(ascii: ","))
         output.append(contentsOf: compiled.alertRuleMembers)
-        member("kibana.alert.reason", .string(String(reason(rule: rule, sources: sources).prefix(Self.maxReasonLength))))
+        member("kibana.alert.reason", .string(String(parts.reason.prefix(Self.maxReasonLength))))
         member("kibana.alert.original_time", .string(Timestamp.format(match.events[0].time)))
         member("kibana.alert.group.id", .string(SHA256.uuid("group|\(id)")))
         member("kibana.alert.ancestors", .array(ancestors))
         output.append(contentsOf: #","kibana.alert.workflow_status":"open","kibana.alert.status":"active","kibana.alert.depth":1"#.utf8)
-        var extra: [(String, JSONValue)] = []
-        if case .object(let sharedMembers) = shared {
-            extra.append(contentsOf: sharedMembers)
+        output.append(contentsOf: parts.members)
+        output.append(contentsOf: #","eqlstream.events":["#.utf8)
+        for (index, (event, body)) in zip(match.events, parts.bodies).enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: #"{"topic":"#.utf8)
+            JSONValue.writeString(event.coordinates.topic, to: &output)
+            output.append(contentsOf: #","partition":"#.utf8)
+            output.append(contentsOf: String(event.coordinates.partition).utf8)
+            output.append(contentsOf: #","offset":"#.utf8)
+            output.append(contentsOf: String(event.coordinates.offset).utf8)
+            output.append(contentsOf: #","event":"#.utf8)
+            output.append(contentsOf: body)
+            output.append(UInt8(ascii: "}"))
         }
-        // The join key fields always appear, even where the events spell them differently (nested or dotted keys).
-        let keyFields = compiled.stages[0].keys
-        for (field, value) in zip(keyFields, match.key) where lookup(shared, path: field.name) == nil {
-            extra.append((field.name, JSONValue(eql: value)))
-        }
-        for (name, value) in extra { member(name, value) }
-        member("eqlstream.events", .array(matched))
-        output.append(UInt8(ascii: "}"))
+        output.append(contentsOf: "]}".utf8)
 
         var key = match.key.map(keyText).joined(separator: "|")
         if key.utf8.count > Self.maxKeyLength {
@@ -150,6 +146,182 @@ public enum AlertBuilder {
             alert.document = .object(essential + [("eqlstream.truncated", .bool(true)), ("eqlstream.events", .array(slim))])
         }
         return alert
+    }
+
+    /// Reads each event into a tree of JSON values. This path takes every event; ``indexedParts(_:rule:)`` gives
+    /// the same bytes faster for the events it accepts.
+    static func treeParts(_ match: SequenceMatch, rule compiled: CompiledRule) -> EventParts {
+        let sources = match.events.map { event -> JSONValue in
+            event.raw.withUnsafeBytes { raw in
+                do {
+                    return try JSONValue.parse(bytes: raw, replacingUnpairedSurrogates: true)
+                } catch {
+                    // An event this reader cannot read is marked in the alert instead of carried as an empty object.
+                    return .object([("eqlstream.unparsed", .string("\(error)")),
+                                    ("bytes", .integer(Int64(event.raw.count)))])
+                }
+            }
+        }
+        var shared = intersection(of: sources)
+        if case .object(let members) = shared {
+            shared = .object(members.filter { !isAlertOwned($0.0) })
+        }
+        var extra: [(String, JSONValue)] = []
+        if case .object(let sharedMembers) = shared {
+            extra.append(contentsOf: sharedMembers)
+        }
+        // The join key fields always appear, even where the events spell them differently (nested or dotted keys).
+        for (field, value) in zip(compiled.stages[0].keys, match.key) where lookup(shared, path: field.name) == nil {
+            extra.append((field.name, JSONValue(eql: value)))
+        }
+        var members: [UInt8] = []
+        for (name, value) in extra {
+            members.append(UInt8(ascii: ","))
+            JSONValue.writeString(name, to: &members)
+            members.append(UInt8(ascii: ":"))
+            value.write(to: &members)
+        }
+        let bodies = sources.map { source -> [UInt8] in
+            var body: [UInt8] = []
+            source.write(to: &body)
+            return body
+        }
+        return EventParts(reason: reason(rule: compiled.rule, sources: sources), members: members, bodies: bodies)
+    }
+
+    /// Reads each event into a flat index of byte ranges and copies its values, or returns `nil` when an event or
+    /// a join key field name is outside what ``CanonicalJSON`` accepts.
+    static func indexedParts(_ match: SequenceMatch, rule compiled: CompiledRule) -> EventParts? {
+        let keyFields = compiled.stages[0].keys
+        // Field names are compared as bytes, which is exact for ASCII only.
+        guard keyFields.allSatisfy({ $0.name.utf8.allSatisfy { $0 < 0x80 } }) else { return nil }
+        var documents: [CanonicalJSON] = []
+        documents.reserveCapacity(match.events.count)
+        for event in match.events {
+            guard let document = CanonicalJSON(event.raw) else { return nil }
+            documents.append(document)
+        }
+        var members: [UInt8] = []
+        _ = writeShared(documents, documents.map(\.root), topLevel: true, to: &members)
+        for (field, value) in zip(keyFields, match.key) where !sharedContains(documents, path: field.name) {
+            members.append(UInt8(ascii: ","))
+            JSONValue.writeString(field.name, to: &members)
+            members.append(UInt8(ascii: ":"))
+            JSONValue(eql: value).write(to: &members)
+        }
+        let bodies = documents.map { document -> [UInt8] in
+            var body: [UInt8] = []
+            body.reserveCapacity(document.bytes.count)
+            document.write(document.root, to: &body)
+            return body
+        }
+        let last = documents[documents.count - 1]
+        var category: String?
+        if let event = last.member(of: last.root, named: "event".utf8),
+            let value = last.member(of: event, named: "category".utf8)
+        {
+            category = last.string(value)
+            if category == nil, last.kind(value) == .array {
+                category = last.children(of: value).compactMap { last.string($0.value) }.joined(separator: ", ")
+            }
+        }
+        let text = reason(rule: compiled.rule, category: category) { path in
+            for document in documents.reversed() {
+                if let text = document.string(document.value(at: path)) { return text }
+                if let text = document.string(document.member(of: document.root, named: path.utf8)) { return text }
+            }
+            return nil
+        }
+        return EventParts(reason: text, members: members, bodies: bodies)
+    }
+
+    /// Appends the members of objects `nodes` (one per document) whose values all documents share, as
+    /// ``intersection(of:)`` finds them, and returns how many it wrote. Top-level members go out as
+    /// `,"name":value` each, without the alert's own; nested ones as `"name":value` separated by commas.
+    private static func writeShared(_ documents: [CanonicalJSON], _ nodes: [Int32], topLevel: Bool,
+                                    to output: inout [UInt8]) -> Int {
+        let first = documents[0]
+        var written = 0
+        var values = nodes
+        for member in first.children(of: nodes[0]) {
+            let key = first.key(member)
+            if topLevel, isAlertOwned(String(decoding: key, as: UTF8.self)) { continue }
+            values[0] = member.value
+            var present = true
+            for index in documents.indices.dropFirst() {
+                guard let value = documents[index].member(of: nodes[index], named: key) else {
+                    present = false
+                    break
+                }
+                values[index] = value
+            }
+            guard present else { continue }
+            let mark = output.count
+            if topLevel || written > 0 { output.append(UInt8(ascii: ",")) }
+            first.writeKey(member, to: &output)
+            var objects = 0
+            for index in documents.indices where documents[index].kind(values[index]) == .object { objects += 1 }
+            if documents.count == 1 {
+                // One document is its own intersection, empty objects included.
+                first.write(member.value, to: &output)
+            } else if objects == documents.count {
+                output.append(UInt8(ascii: "{"))
+                guard writeShared(documents, values, topLevel: false, to: &output) > 0 else {
+                    output.removeSubrange(mark...)
+                    continue
+                }
+                output.append(UInt8(ascii: "}"))
+            } else if objects == 0,
+                documents.indices.dropFirst().allSatisfy({ first.equals(member.value, documents[$0], values[$0]) })
+            {
+                first.write(member.value, to: &output)
+            } else {
+                output.removeSubrange(mark...)
+                continue
+            }
+            written += 1
+        }
+        return written
+    }
+
+    /// Returns whether the shared members that ``writeShared`` writes hold `path`, split at dots.
+    private static func sharedContains(_ documents: [CanonicalJSON], path: String) -> Bool {
+        let parts = path.split(separator: ".")
+        guard let head = parts.first else { return true }
+        if isAlertOwned(String(head)) { return false }
+        var nodes = documents.map(\.root)
+        for part in parts {
+            for index in documents.indices {
+                guard let value = documents[index].member(of: nodes[index], named: part.utf8) else { return false }
+                nodes[index] = value
+            }
+        }
+        return documents.count == 1 || sharesValue(documents, nodes)
+    }
+
+    /// Returns whether values `nodes` have a non-empty intersection.
+    private static func sharesValue(_ documents: [CanonicalJSON], _ nodes: [Int32]) -> Bool {
+        let first = documents[0]
+        var objects = 0
+        for index in documents.indices where documents[index].kind(nodes[index]) == .object { objects += 1 }
+        if objects == 0 {
+            return documents.indices.dropFirst().allSatisfy { first.equals(nodes[0], documents[$0], nodes[$0]) }
+        }
+        guard objects == documents.count else { return false }
+        var values = nodes
+        for member in first.children(of: nodes[0]) {
+            values[0] = member.value
+            var present = true
+            for index in documents.indices.dropFirst() {
+                guard let value = documents[index].member(of: nodes[index], named: first.key(member)) else {
+                    present = false
+                    break
+                }
+                values[index] = value
+            }
+            if present, sharesValue(documents, values) { return true }
+        }
+        return false
     }
 
     /// Returns whether an event's top-level member `name` is a field that the alert sets itself. Copying such a
@@ -219,7 +391,11 @@ public enum AlertBuilder {
 
     /// Writes a reason in the form Kibana gives EQL alerts.
     static func reason(rule: Rule, sources: [JSONValue]) -> String {
-        func field(_ path: String) -> String? {
+        var category: String?
+        if let last = sources.last, let value = last["event"]?["category"] {
+            category = value.stringValue ?? value.arrayValue?.compactMap(\.stringValue).joined(separator: ", ")
+        }
+        return reason(rule: rule, category: category) { path in
             for source in sources.reversed() {
                 var current: JSONValue? = source
                 for part in path.split(separator: ".") { current = current?[String(part)] }
@@ -228,11 +404,11 @@ public enum AlertBuilder {
             }
             return nil
         }
-        var category = "event"
-        if let last = sources.last, let value = last["event"]?["category"] {
-            category = value.stringValue ?? value.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? category
-        }
-        var text = "\(category) event"
+    }
+
+    /// Writes a reason from the last event's category and a lookup of string fields, latest event first.
+    static func reason(rule: Rule, category: String?, field: (String) -> String?) -> String {
+        var text = "\(category ?? "event") event"
         if let process = field("process.name") { text += " with process \(process)," }
         if let destination = field("destination.ip") { text += " destination \(destination)," }
         if let user = field("user.name") { text += " by \(user)" }
