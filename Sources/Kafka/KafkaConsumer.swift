@@ -23,10 +23,11 @@ public final class KafkaConsumer {
             ("auto.offset.reset", "earliest"),
             ("partition.assignment.strategy", "range"),
             ("enable.partition.eof", "true"),
-            // A fetch that finds no new data waits at most this long before the broker answers. librdkafka's
-            // 500 ms default shows up as alert latency when the broker holds fetches for the full wait, as
-            // librdkafka's mock cluster does.
-            ("fetch.wait.max.ms", "50"),
+            // A fetch that finds no new data waits at most this long before the broker answers. A Kafka broker
+            // answers as soon as data arrives, so there this only sets how often an idle consumer asks again.
+            // librdkafka's mock cluster holds every empty fetch for the full wait, and there a longer wait shows
+            // up as alert latency: 50 ms gave p50 36 ms at 100,000 events/s where 10 ms gave 14 ms.
+            ("fetch.wait.max.ms", "10"),
         ]
         settings.append(contentsOf: properties.filter { $0.0 != "enable.auto.commit" && $0.0 != "enable.auto.offset.store" })
         let config = try RDKafkaConfig(settings)
