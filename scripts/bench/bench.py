@@ -3,7 +3,8 @@
 
 Usage: scripts/bench/bench.py [--events N] [--reference-events N] [--kafka-events N] [--skip SECTION ...]
 Sections: replay, kafka, latency, memory. Prints one JSON object per measurement and a summary table.
-Needs a release build (swift build -c release), kcat, g++ with libsimdjson-dev, and .venv-ref (scripts/setup).
+Needs a release build (swift build -c release), kcat, g++ with libsimdjson-dev, librdkafka-dev, and .venv-ref
+(scripts/setup).
 """
 
 import argparse
@@ -13,7 +14,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -21,6 +21,7 @@ BINARY = os.path.join(ROOT, ".build", "release", "eqlstream")
 RULE_QUERY = json.load(open(os.path.join(ROOT, "config", "rules", "network-connection-via-signed-binary.json")))["query"]
 START = "2024-01-01T00:00:00Z"
 LATENCY_SETTINGS = os.environ.get("BENCH_LATENCY_SETTINGS", "").split()
+INPUT_LINGER_MS = 1
 
 
 def log(message):
@@ -153,7 +154,7 @@ def _kcat_time(bootstrap):
     began = time.perf_counter()
     # The same fetch wait as eqlstream's consumer, so neither waits longer on an empty fetch.
     subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", "bench", "-e", "-o", "beginning", "-q",
-                    "-X", "fetch.wait.max.ms=50"], stdout=subprocess.DEVNULL, check=True)
+                    "-X", "fetch.wait.max.ms=10"], stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - began
 
 
@@ -163,28 +164,18 @@ def latency_section(work, rate, seconds, results):
     # run stays under that: at most 100,000 events of about 2 KB over 64 partitions.
     count = min(int(rate * seconds), 100_000)
     generate(keyed, count, seed=7, keyed=True, extra=["--plant-every", "50"])
+    feeder = os.path.join(work, "paced_produce")
+    subprocess.run(["gcc", "-O2", os.path.join(ROOT, "scripts", "bench", "paced_produce.c"), "-o", feeder,
+                    "-lrdkafka"], check=True)
     broker = Broker({"live": 64, "alerts": 4})
     try:
         service = run_service(broker.bootstrap, "live", "latency", ["--set", "log.level=warning"] + list(LATENCY_SETTINGS))
         time.sleep(6)  # the mock cluster's first group join takes about 3 s
-        producer = subprocess.Popen(["kcat", "-P", "-b", broker.bootstrap, "-t", "live", "-K", "|",
-                                     "-X", "linger.ms=1"], stdin=subprocess.PIPE)
-        with open(keyed, "rb") as source:
-            lines = source.readlines()
-        # Chunks of 10 ms of input are joined before the clock starts, so the feeder spends its time writing.
-        batch = max(1, int(rate / 100))
-        chunks = [b"".join(lines[index:index + batch]) for index in range(0, len(lines), batch)]
-        began = time.perf_counter()
-        for number, chunk in enumerate(chunks):
-            producer.stdin.write(chunk)
-            producer.stdin.flush()
-            target = began + (number + 1) * batch / rate
-            delay = target - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-        fed_seconds = time.perf_counter() - began
-        producer.stdin.close()
-        producer.wait(timeout=60)
+        fed = subprocess.run([feeder, broker.bootstrap, "live", keyed, str(rate), "linger.ms=%d" % INPUT_LINGER_MS],
+                             capture_output=True, text=True)
+        if fed.returncode != 0:
+            raise SystemExit("paced_produce failed: " + fed.stderr[-2000:])
+        fed_seconds = json.loads(fed.stdout)["seconds"]
         time.sleep(3)
         service.terminate()
         service.wait(timeout=60)
@@ -212,7 +203,8 @@ def latency_section(work, rate, seconds, results):
                         "fed_events_per_second": round(count / fed_seconds), "alerts": len(latencies),
                         "p50_ms": p50, "p99_ms": p99,
                         "note": "Kafka CreateTime of the alert minus that of the sequence's last input event; "
-                                "alert producer linger.ms=5, input producer linger.ms=1"})
+                                "alert producer linger.ms=5, input producer linger.ms=%d, consumer fetch.wait.max.ms=10"
+                                % INPUT_LINGER_MS})
     finally:
         broker.stop()
 
