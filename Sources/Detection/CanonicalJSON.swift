@@ -35,6 +35,8 @@ final class CanonicalJSON {
     static let maxDepth = 512
 
     init?(_ raw: [UInt8]) {
+        // Offsets are 32-bit; a document that does not fit takes the tree path.
+        guard raw.count < Int(Int32.max) else { return nil }
         var builder = Builder()
         let root = raw.withUnsafeBufferPointer { buffer -> Int32? in
             builder.text = buffer

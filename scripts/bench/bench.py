@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,13 @@ def run_service(bootstrap, topic, group, extra=()):
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a running process, from /proc."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def log_time(line):
     return time.mktime(time.strptime(line["ts"][:19], "%Y-%m-%dT%H:%M:%S")) + float("0." + line["ts"][20:23])
 
@@ -171,12 +179,19 @@ def latency_section(work, rate, seconds, results):
     try:
         service = run_service(broker.bootstrap, "live", "latency", ["--set", "log.level=warning"] + list(LATENCY_SETTINGS))
         time.sleep(6)  # the mock cluster's first group join takes about 3 s
+        before = {"eqlstream": cpu_seconds(service.pid), "broker": cpu_seconds(broker.process.pid)}
+        feeder_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         fed = subprocess.run([feeder, broker.bootstrap, "live", keyed, str(rate), "linger.ms=%d" % INPUT_LINGER_MS],
                              capture_output=True, text=True)
         if fed.returncode != 0:
             raise SystemExit("paced_produce failed: " + fed.stderr[-2000:])
+        feeder_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         fed_seconds = json.loads(fed.stdout)["seconds"]
         time.sleep(3)
+        # CPU time from the feed's start to 3 s after it, when the pipeline has long caught up.
+        cpu = {"eqlstream": cpu_seconds(service.pid) - before["eqlstream"],
+               "broker": cpu_seconds(broker.process.pid) - before["broker"],
+               "feeder": feeder_after.ru_utime + feeder_after.ru_stime - feeder_before.ru_utime - feeder_before.ru_stime}
         service.terminate()
         service.wait(timeout=60)
         inputs = {}
@@ -201,7 +216,8 @@ def latency_section(work, rate, seconds, results):
             p50 = p99 = None
         results.append({"measure": "produce-to-alert latency", "rate": round(rate), "events": count,
                         "fed_events_per_second": round(count / fed_seconds), "alerts": len(latencies),
-                        "p50_ms": p50, "p99_ms": p99,
+                        "p50_ms": p50, "p99_ms": p99, "feed_seconds": round(fed_seconds, 3),
+                        "cpu_seconds": {name: round(value, 2) for name, value in cpu.items()},
                         "note": "Kafka CreateTime of the alert minus that of the sequence's last input event; "
                                 "alert producer linger.ms=5, input producer linger.ms=%d, consumer fetch.wait.max.ms=10"
                                 % INPUT_LINGER_MS})
