@@ -3,7 +3,7 @@
 
 Usage: scripts/bench/bench.py [--events N] [--reference-events N] [--kafka-events N] [--skip SECTION ...]
 Sections: replay, kafka, latency, memory. Prints one JSON object per measurement and a summary table.
-Needs a release build (swift build -c release), kcat, g++ with libsimdjson-dev, librdkafka-dev, and .venv-ref
+Needs a release build (swift build -c release), kcat, g++ with libsimdjson-dev, and .venv-ref
 (scripts/setup).
 """
 
@@ -22,7 +22,9 @@ BINARY = os.path.join(ROOT, ".build", "release", "eqlstream")
 RULE_QUERY = json.load(open(os.path.join(ROOT, "config", "rules", "network-connection-via-signed-binary.json")))["query"]
 START = "2024-01-01T00:00:00Z"
 LATENCY_SETTINGS = os.environ.get("BENCH_LATENCY_SETTINGS", "").split()
-INPUT_LINGER_MS = 1
+# The feeder sends one Produce request per linger interval; see paced_produce.c.
+INPUT_LINGER_MS = 5
+LATENCY_PARTITIONS = 64
 
 
 def log(message):
@@ -173,16 +175,16 @@ def latency_section(work, rate, seconds, results):
     count = min(int(rate * seconds), 100_000)
     generate(keyed, count, seed=7, keyed=True, extra=["--plant-every", "50"])
     feeder = os.path.join(work, "paced_produce")
-    subprocess.run(["gcc", "-O2", os.path.join(ROOT, "scripts", "bench", "paced_produce.c"), "-o", feeder,
-                    "-lrdkafka"], check=True)
-    broker = Broker({"live": 64, "alerts": 4})
+    subprocess.run(["gcc", "-O2", "-msse4.2", os.path.join(ROOT, "scripts", "bench", "paced_produce.c"), "-o", feeder,
+                    "-lpthread"], check=True)
+    broker = Broker({"live": LATENCY_PARTITIONS, "alerts": 4})
     try:
         service = run_service(broker.bootstrap, "live", "latency", ["--set", "log.level=warning"] + list(LATENCY_SETTINGS))
         time.sleep(6)  # the mock cluster's first group join takes about 3 s
         before = {"eqlstream": cpu_seconds(service.pid), "broker": cpu_seconds(broker.process.pid)}
         feeder_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        fed = subprocess.run([feeder, broker.bootstrap, "live", keyed, str(rate), "linger.ms=%d" % INPUT_LINGER_MS],
-                             capture_output=True, text=True)
+        fed = subprocess.run([feeder, broker.bootstrap, "live", str(LATENCY_PARTITIONS), keyed, str(rate),
+                              str(INPUT_LINGER_MS)], capture_output=True, text=True)
         if fed.returncode != 0:
             raise SystemExit("paced_produce failed: " + fed.stderr[-2000:])
         feeder_after = resource.getrusage(resource.RUSAGE_CHILDREN)
