@@ -63,8 +63,8 @@ public enum AlertBuilder {
               parts: indexedParts(match, rule: compiled) ?? treeParts(match, rule: compiled))
     }
 
-    /// What an alert takes from its events: the reason, the shared members (with the join key fields they lack),
-    /// and each event's body.
+    /// The parts of an alert taken from its events: the reason, the shared members (with the join key fields they
+    /// lack), and each event's body.
     struct EventParts {
         var reason: String
         /// Members written as `,"name":value` each.
@@ -148,8 +148,8 @@ public enum AlertBuilder {
         return alert
     }
 
-    /// Reads each event into a tree of JSON values. This path takes every event; ``indexedParts(_:rule:)`` gives
-    /// the same bytes faster for the events it accepts.
+    /// Reads each event into a tree of JSON values. This path takes every event, and ``indexedParts(_:rule:)``
+    /// gives the same bytes faster for the events it accepts.
     static func treeParts(_ match: SequenceMatch, rule compiled: CompiledRule) -> EventParts {
         let sources = match.events.map { event -> JSONValue in
             event.raw.withUnsafeBytes { raw in
@@ -201,6 +201,7 @@ public enum AlertBuilder {
             guard let document = CanonicalJSON(event.raw) else { return nil }
             documents.append(document)
         }
+
         var members: [UInt8] = []
         _ = writeShared(documents, documents.map(\.root), topLevel: true, to: &members)
         for (field, value) in zip(keyFields, match.key) where !sharedContains(documents, path: field.name) {
@@ -215,6 +216,7 @@ public enum AlertBuilder {
             document.write(document.root, to: &body)
             return body
         }
+
         let last = documents[documents.count - 1]
         var category: String?
         if let event = last.member(of: last.root, named: "event".utf8),

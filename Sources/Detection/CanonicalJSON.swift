@@ -35,7 +35,7 @@ final class CanonicalJSON {
     static let maxDepth = 512
 
     init?(_ raw: [UInt8]) {
-        // Offsets are 32-bit; a document that does not fit takes the tree path.
+        // Offsets are 32-bit, so a document that does not fit takes the tree path.
         guard raw.count < Int(Int32.max) else { return nil }
         var builder = Builder()
         let root = raw.withUnsafeBufferPointer { buffer -> Int32? in
@@ -79,7 +79,7 @@ final class CanonicalJSON {
         return UnsafeBufferPointer(rebasing: bytes[Int(value.start)..<Int(value.end)])
     }
 
-    /// The value of member `name` of object `node`, or `nil`; keys are sorted, so this is a binary search.
+    /// Returns the value of member `name` of object `node`, or `nil`. Keys are sorted, so this is a binary search.
     func member<Name: Collection<UInt8>>(of node: Int32, named name: Name) -> Int32? {
         guard nodes[Int(node)].kind == .object else { return nil }
         let members = children(of: node)
@@ -108,7 +108,7 @@ final class CanonicalJSON {
         return current
     }
 
-    /// The text of a string leaf.
+    /// Returns the text of a string leaf.
     func string(_ node: Int32?) -> String? {
         guard let node, nodes[Int(node)].kind == .string || nodes[Int(node)].kind == .text else { return nil }
         // A string node's range includes its quotes, so it reads as a JSON document of its own.
@@ -178,13 +178,13 @@ final class CanonicalJSON {
 }
 
 extension CanonicalJSON {
-    /// Reads a document into nodes and members in one pass; any value outside the accepted forms gives `nil`.
+    /// Reads a document into nodes and members in one pass. Any value outside the accepted forms gives `nil`.
     private struct Builder {
         var text = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var index = 0
         var nodes: [Node] = []
         var members: [Member] = []
-        /// Members of the containers being read, innermost last; each container moves its own to ``members``.
+        /// Members of the containers being read, innermost last. Each container moves its own to ``members``.
         var pending: [(member: Member, position: Int)] = []
 
         init() {
@@ -234,7 +234,8 @@ extension CanonicalJSON {
             return add(.scalar, start, index)
         }
 
-        /// An integer as `String(Int64)` writes it: no leading zeros, no `-0`, at most 18 digits so it fits.
+        /// Reads an integer in the form `String(Int64)` writes: no leading zeros, no `-0`, and at most 18 digits so
+        /// that it fits.
         mutating func integer() -> Bool {
             let negative = text[index] == UInt8(ascii: "-")
             if negative { index += 1 }

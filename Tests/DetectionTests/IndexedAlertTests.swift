@@ -11,7 +11,7 @@ import Testing
 struct IndexedAlertTests {
     static let detectionTime: EventTime = baseTime + 60 * 1_000_000_000
 
-    /// A rule whose sequences join on `process.entity_id` and `host.name`, so key fields are looked up nested.
+    /// Compiles a rule whose sequences join on `process.entity_id` and `host.name`, so key fields are looked up nested.
     static func compiledRule(query: String = "sequence by process.entity_id, host.name [any where true] [any where true]")
         throws -> CompiledRule
     {
@@ -43,7 +43,7 @@ struct IndexedAlertTests {
         return true
     }
 
-    @Test("corpus events in pairs and triples give the same alert both ways")
+    @Test("corpus event pairs and triples")
     func corpusEvents() throws {
         let rule = try Self.compiledRule()
         let lines = try corpusLines("real_ecs_events.ndjson").map { String(decoding: $0.bytes, as: UTF8.self) }
@@ -56,23 +56,23 @@ struct IndexedAlertTests {
             Self.expectSameAlert([lines[index], lines[index]], rule: rule)
             Self.expectSameAlert([lines[index], next, third], rule: rule)
         }
-        // Most real events are in the form the index takes; if none were, the fast path would be dead code.
+        // Most real events are in the form the index takes. If none were, the indexed path would never run.
         #expect(indexed > lines.count / 2)
     }
 
-    @Test("events the index turns away", arguments: [
+    @Test("events the index rejects", arguments: [
         #"{"a":"\/"}"#, #"{"a":"\u00e9"}"#, #"{"a":"\b"}"#, #"{"a":"\u000a"}"#, #"{"a":"\u001F"}"#,
         #"{"a":1.5}"#, #"{"a":1e3}"#, #"{"a":-0}"#, #"{"a":0012}"#, #"{"a":1234567890123456789}"#,
         #"{"k\"ey":1}"#, #"{"ké":1}"#, #"[1]"#, #"{"a":1} x"#, #"{"a":tru}"#, #"{"a":"\#u{01}"}"#,
     ])
     func rejected(document: String) throws {
         #expect(CanonicalJSON(Array(document.utf8)) == nil)
-        // The tree path still builds these, and the alert is the same whichever event comes first.
+        // The tree path still builds an alert from these.
         let rule = try Self.compiledRule()
         #expect(!Self.expectSameAlert([document, #"{"a":2}"#], rule: rule))
     }
 
-    @Test("edge cases give the same alert both ways", arguments: [
+    @Test("edge cases match both ways", arguments: [
         // Key order, repeats and whitespace.
         [#"{"b":1,"a":2,"a":3}"#, #" { "a" : 3 , "b" : 1 } "#],
         [#"{"x":{"z":[{"b":1,"a":2}],"y":true}}"#, #"{"x":{"y":true,"z":[{"a":2,"b":1}]}}"#],
@@ -102,11 +102,13 @@ struct IndexedAlertTests {
     ])
     func edgeCases(documents: [String]) throws {
         let rule = try Self.compiledRule()
-        let taken = [documents, documents.reversed(), documents + documents].map { Self.expectSameAlert($0, rule: rule) }
-        #expect(taken == [true, true, true], "the index turned the events away")
+        let indexedRuns = [documents, documents.reversed(), documents + documents].map {
+            Self.expectSameAlert($0, rule: rule)
+        }
+        #expect(indexedRuns == [true, true, true], "the index rejected the events")
     }
 
-    @Test("one event keeps its empty objects, as an event query's alert does")
+    @Test("single event keeps empty objects")
     func singleEvent() throws {
         let rule = try Self.compiledRule(query: "any where true")
         let document = #"{"x":{},"y":{"z":{}},"process":{"name":"p"},"event":{"category":"file"}}"#
@@ -115,13 +117,13 @@ struct IndexedAlertTests {
         #expect(alert.document["y"] == .object([("z", .object([]))]))
     }
 
-    @Test("join key field names outside ASCII take the tree path")
+    @Test("non-ASCII key field names")
     func wideKeyField() throws {
         let rule = try Self.compiledRule(query: "sequence by `pr\u{E9}s` [any where true] [any where true]")
         #expect(!Self.expectSameAlert([#"{"a":1}"#, #"{"a":1}"#], rule: rule, key: [.string("x")]))
     }
 
-    @Test("random documents give the same alert both ways")
+    @Test("random documents match both ways")
     func randomDocuments() throws {
         let rule = try Self.compiledRule()
         var generator = SeededGenerator(seed: 11)

@@ -7,8 +7,8 @@
  * messages. librdkafka 2.0.2 sends one request per partition instead, and on a two-core machine its producer and
  * the broker's handling of those requests took more CPU than the pipeline under test. The whole file is read
  * before the clock starts. Message N is due N / EVENTS_PER_SECOND seconds after the start, and its CreateTime is
- * that moment, as a client library stamps a message when the application produces it; the time it then waits for
- * its request counts in the latency measured from that stamp.
+ * that moment, as a client library stamps a message when the application produces it. The time the message then
+ * waits for its request counts in the latency measured from that stamp.
  *
  * The cluster must have one broker (eqlstream dev-broker --brokers 1), which leads every partition. A message goes
  * to the partition given by the FNV-1a hash of its key, so one key stays in one partition.
@@ -270,8 +270,8 @@ int main(int argc, char **argv) {
         perror("connect");
         return 1;
     }
-    int one = 1;
-    setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int enabled = 1;
+    setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &enabled, sizeof enabled);
     pthread_t reader;
     pthread_create(&reader, NULL, read_responses, NULL);
 
