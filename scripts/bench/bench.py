@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """eqlstream benchmarks: each measurement side by side with its baseline, in one run, on the same data.
 
-Usage: scripts/bench/bench.py [--events N] [--reference-events N] [--kafka-events N] [--skip SECTION ...]
-Sections: replay, kafka, latency, memory. Prints one JSON object per measurement and a summary table.
-Needs a release build (swift build -c release), kcat, g++ with libsimdjson-dev, and .venv-ref
-(scripts/setup).
+Usage: scripts/bench/bench.py [--events N] [--reference-events N] [--kafka-events N] [--latency-rate R]
+                              [--latency-seconds S] [--skip SECTION ...] [--keep]
+Sections: memory, replay, kafka, latency. Prints one JSON object per measurement as soon as it is measured, and
+progress on standard error. Needs a release build (swift build -c release), kcat, g++ with libsimdjson-dev, an
+x86-64 CPU with SSE4.2 for the latency feeder, .venv-ref (scripts/setup), and the sample data folder (see
+sample_data_folder).
 """
 
 import argparse
@@ -12,6 +14,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +28,28 @@ LATENCY_SETTINGS = os.environ.get("BENCH_LATENCY_SETTINGS", "").split()
 # The feeder sends one Produce request per linger interval; see paced_produce.c.
 INPUT_LINGER_MS = 5
 LATENCY_PARTITIONS = 64
+
+
+def sample_data_folder():
+    """The folder with the reference engine (tools/eql_reference.py): SAMPLE_DATA_DIR when set, else the folder
+    named shared beside the checkout, else the one beside the repository this checkout was cloned from."""
+    candidates = [os.environ.get("SAMPLE_DATA_DIR"), os.path.join(ROOT, "..", "shared")]
+    origin = subprocess.run(["git", "-C", ROOT, "remote", "get-url", "origin"], capture_output=True, text=True)
+    if origin.returncode == 0 and origin.stdout.strip():
+        candidates.append(os.path.join(origin.stdout.strip(), "..", "shared"))
+    for candidate in candidates:
+        if candidate and os.path.isfile(os.path.join(candidate, "tools", "eql_reference.py")):
+            return os.path.abspath(candidate)
+    raise SystemExit("no sample data folder with tools/eql_reference.py: set SAMPLE_DATA_DIR to its path, "
+                     "or use --skip replay")
+
+
+class Results(list):
+    """Measurements, each printed as one JSON line when it is added, so a later failure loses none."""
+
+    def append(self, result):
+        super().append(result)
+        print(json.dumps(result), flush=True)
 
 
 def log(message):
@@ -72,7 +97,7 @@ def replay_section(work, events, reference_events, results):
         head(data, small, reference_events)
     small_size = os.path.getsize(small)
     python = os.path.join(ROOT, ".venv-ref", "bin", "python")
-    reference = os.path.join(ROOT, "..", "shared", "tools", "eql_reference.py")
+    reference = os.path.join(sample_data_folder(), "tools", "eql_reference.py")
     log("reference engine: %d events" % reference_events)
     elapsed, _ = timed([python, reference, "--query", RULE_QUERY, small])
     replay_small = best if small == data else min(timed([BINARY, "replay", "--quiet", small])[0] for _ in range(3))
@@ -246,33 +271,47 @@ def memory_section(work, results):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--reference-events", type=int, default=None)
-    parser.add_argument("--kafka-events", type=int, default=120_000)
-    parser.add_argument("--latency-seconds", type=int, default=20)
+    parser = argparse.ArgumentParser(description="eqlstream benchmarks, each beside its baseline.")
+    parser.add_argument("--events", type=int, default=200_000, help="events in the replay file (default 200,000)")
+    parser.add_argument("--reference-events", type=int, default=None,
+                        help="run the reference engine on the first N events only (default: all)")
+    parser.add_argument("--kafka-events", type=int, default=120_000,
+                        help="events in the topic that run and kcat consume (default 120,000)")
+    parser.add_argument("--latency-seconds", type=int, default=20,
+                        help="length of the latency feed, capped at 100,000 events (default 20)")
     parser.add_argument("--latency-rate", type=float, default=None,
-                        help="events per second for the latency run; by default half the measured run rate")
-    parser.add_argument("--skip", nargs="*", default=[])
+                        help="events per second for the latency run (default: half the measured run rate, or "
+                             "10,000 when the kafka section is skipped)")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["memory", "replay", "kafka", "latency"],
+                        help="sections to leave out")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder of generated files")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="eqlstream-bench-")
-    results = []
-    # Memory first: a child forked from this process after it has read large files would report this process's
-    # size as its own peak.
-    if "memory" not in args.skip:
-        memory_section(work, results)
-    if "replay" not in args.skip:
-        replay_section(work, args.events, min(args.reference_events or args.events, args.events), results)
-    max_rate = None
-    if "kafka" not in args.skip:
-        max_rate = kafka_section(work, args.kafka_events, results)
-    if "latency" not in args.skip:
-        try:
-            latency_section(work, args.latency_rate or (max_rate or 20_000) / 2, args.latency_seconds, results)
-        except Exception as error:  # report the other figures even if this one fails
-            results.append({"measure": "produce-to-alert latency", "error": repr(error)})
-    for result in results:
-        print(json.dumps(result), flush=True)
+    results = Results()
+    try:
+        # Memory first: a child forked from this process after it has read large files would report this
+        # process's size as its own peak.
+        if "memory" not in args.skip:
+            log("memory: 1,000,000 distinct entity ids, then 100,000 pending sequences")
+            memory_section(work, results)
+        if "replay" not in args.skip:
+            replay_section(work, args.events, min(args.reference_events or args.events, args.events), results)
+        max_rate = None
+        if "kafka" not in args.skip:
+            log("kafka: %d events over 64 partitions, kcat and run three times each" % args.kafka_events)
+            max_rate = kafka_section(work, args.kafka_events, results)
+        if "latency" not in args.skip:
+            rate = args.latency_rate or (max_rate or 20_000) / 2
+            log("latency: %d events/s for up to 100,000 events" % rate)
+            try:
+                latency_section(work, rate, args.latency_seconds, results)
+            except Exception as error:  # report the other figures even if this one fails
+                results.append({"measure": "produce-to-alert latency", "error": repr(error)})
+    finally:
+        if args.keep:
+            log("generated files kept in " + work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
