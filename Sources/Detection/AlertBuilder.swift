@@ -46,8 +46,9 @@ public enum AlertBuilder {
         return SHA256.uuid("\(ruleID)|\(coordinates)")
     }
 
-    /// Maximum length of the reason text, because the reason quotes event fields that input may make arbitrarily
-    /// long.
+    /// Maximum length of the reason text in Unicode scalars, because the reason quotes event fields that input may
+    /// make arbitrarily long. Counting characters would not bound it: one character can hold any number of
+    /// combining marks.
     static let maxReasonLength = 1_024
     /// Maximum message key length in bytes, because the key is the join key value and input may make it arbitrarily
     /// long.
@@ -102,7 +103,8 @@ public enum AlertBuilder {
         member("kibana.alert.uuid", .string(id))
         output.append(UInt8(ascii: ","))
         output.append(contentsOf: compiled.alertRuleMembers)
-        member("kibana.alert.reason", .string(String(parts.reason.prefix(Self.maxReasonLength))))
+        let reason = String(String.UnicodeScalarView(parts.reason.unicodeScalars.prefix(Self.maxReasonLength)))
+        member("kibana.alert.reason", .string(reason))
         member("kibana.alert.original_time", .string(Timestamp.format(match.events[0].time)))
         member("kibana.alert.group.id", .string(SHA256.uuid("group|\(id)")))
         member("kibana.alert.ancestors", .array(ancestors))
@@ -170,8 +172,10 @@ public enum AlertBuilder {
         if case .object(let sharedMembers) = shared {
             extra.append(contentsOf: sharedMembers)
         }
-        // The join key fields always appear, even where the events spell them differently (nested or dotted keys).
-        for (field, value) in zip(compiled.stages[0].keys, match.key) where lookup(shared, path: field.name) == nil {
+        // The join key fields always appear, even where the events spell them differently (nested or dotted keys),
+        // and only once: a shared member may already hold the field, nested or under its dotted name.
+        for (field, value) in zip(compiled.stages[0].keys, match.key)
+        where lookup(shared, path: field.name) == nil && shared[field.name] == nil {
             extra.append((field.name, JSONValue(eql: value)))
         }
         var members: [UInt8] = []
@@ -204,7 +208,8 @@ public enum AlertBuilder {
 
         var members: [UInt8] = []
         _ = writeShared(documents, documents.map(\.root), topLevel: true, to: &members)
-        for (field, value) in zip(keyFields, match.key) where !sharedContains(documents, path: field.name) {
+        for (field, value) in zip(keyFields, match.key)
+        where !sharedContains(documents, path: field.name) && !sharesMember(documents, named: field.name) {
             members.append(UInt8(ascii: ","))
             JSONValue.writeString(field.name, to: &members)
             members.append(UInt8(ascii: ":"))
@@ -297,6 +302,17 @@ public enum AlertBuilder {
                 guard let value = documents[index].member(of: nodes[index], named: part.utf8) else { return false }
                 nodes[index] = value
             }
+        }
+        return documents.count == 1 || sharesValue(documents, nodes)
+    }
+
+    /// Returns whether the shared members that ``writeShared`` writes include the top-level member `name`.
+    private static func sharesMember(_ documents: [CanonicalJSON], named name: String) -> Bool {
+        if isAlertOwned(name) { return false }
+        var nodes: [Int32] = []
+        for document in documents {
+            guard let value = document.member(of: document.root, named: name.utf8) else { return false }
+            nodes.append(value)
         }
         return documents.count == 1 || sharesValue(documents, nodes)
     }

@@ -94,6 +94,36 @@ struct AlertBuilderTests {
         #expect(document["process.entity_id"] == .string(id))
     }
 
+    @Test("dotted join key written once", arguments: [false, true])
+    func dottedJoinKeyOnce(treePath: Bool) throws {
+        let id = "{42f11c3b-ce01-5c8f-0000-00102c412a17}"
+        let start = #"{"@timestamp":"\#(at(0))","event.category":"process","event.type":"start","#
+            + #""process.name":"expand.exe","process.entity_id":"\#(id)"}"#
+        let network = #"{"@timestamp":"\#(at(10))","event.category":"network","process.name":"expand.exe","#
+            + #""process.entity_id":"\#(id)","destination.ip":"8.8.8.8"}"#
+        let (harness, match) = try Self.signedBinaryMatch(start: start, network: network)
+        let rule = harness.rules[0]
+        let parts = treePath ? AlertBuilder.treeParts(match, rule: rule) : try #require(AlertBuilder.indexedParts(match, rule: rule))
+        let alert = AlertBuilder.build(match, rule: rule, detectionTime: Self.detectionTime, maxBytes: AlertBuilder.defaultMaxBytes,
+                                       parts: parts)
+        // Once among the shared members, and once in each event's copy.
+        let member = #""process.entity_id":"\#(id)""#
+        #expect(alert.json.components(separatedBy: member).count - 1 == 1 + match.events.count)
+    }
+
+    @Test("reason bounded in scalars")
+    func reasonBoundedInScalars() throws {
+        // One character of a letter and 5,000 combining accents.
+        let name = "a" + String(repeating: "\u{301}", count: 5_000)
+        let network = networkConnection(at(10), entityID: "{42f11c3b-ce01-5c8f-0000-00102c412a11}")
+            .replacingOccurrences(of: #""host":{"name":"ws-1"}"#, with: #""host":{"name":"\#(name)"}"#)
+        let (harness, match) = try Self.signedBinaryMatch(network: network)
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        let reason = try #require(document["kibana.alert.reason"]?.stringValue)
+        #expect(reason.unicodeScalars.count <= AlertBuilder.maxReasonLength)
+        #expect(reason.unicodeScalars.count > 100)
+    }
+
     @Test("fields common to all events are copied")
     func sharedFields() throws {
         let (harness, match) = try Self.signedBinaryMatch()
