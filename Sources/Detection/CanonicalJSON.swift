@@ -8,7 +8,7 @@
 /// write the same bytes.
 final class CanonicalJSON {
     enum Kind: UInt8 {
-        /// `text` is a string with non-ASCII characters, which compare as Swift strings do.
+        /// `text` is a string with non-ASCII characters.
         case object, array, string, text, scalar
     }
 
@@ -147,17 +147,10 @@ final class CanonicalJSON {
     }
 
     /// Returns whether value `node` equals value `other` of document `document`, as ``JSONValue``'s `==` decides.
-    /// Leaves are in their written form, so equal leaves have equal bytes, except that Swift finds strings equal
-    /// when their characters are canonically equivalent.
+    /// Leaves are in their written form, and strings compare as bytes, so equal leaves have equal bytes.
     func equals(_ node: Int32, _ document: CanonicalJSON, _ other: Int32) -> Bool {
         let left = nodes[Int(node)]
         let right = document.nodes[Int(other)]
-        if left.kind == .text || right.kind == .text {
-            guard left.kind == .text || left.kind == .string, right.kind == .text || right.kind == .string else {
-                return false
-            }
-            return leaf(node).elementsEqual(document.leaf(other)) || string(node) == document.string(other)
-        }
         guard left.kind == right.kind else { return false }
         switch left.kind {
         case .string, .text, .scalar:

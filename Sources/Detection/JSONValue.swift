@@ -16,14 +16,14 @@ public indirect enum JSONValue: Hashable, Sendable {
         case (.bool(let a), .bool(let b)): return a == b
         case (.integer(let a), .integer(let b)): return a == b
         case (.double(let a), .double(let b)): return a == b
-        case (.integer(let a), .double(let b)), (.double(let b), .integer(let a)): return Double(a) == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.integer(let a), .double(let b)), (.double(let b), .integer(let a)): return Int64(exactly: b) == a
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
             guard a.count == b.count else { return false }
-            let sortedA = a.sorted { $0.0 < $1.0 }
-            let sortedB = b.sorted { $0.0 < $1.0 }
-            return zip(sortedA, sortedB).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            let sortedA = a.sorted { keyPrecedes($0.0, $1.0) }
+            let sortedB = b.sorted { keyPrecedes($0.0, $1.0) }
+            return zip(sortedA, sortedB).allSatisfy { $0.0.utf8.elementsEqual($1.0.utf8) && $0.1 == $1.1 }
         default: return false
         }
     }
@@ -37,7 +37,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         case .string(let value): hasher.combine(value)
         case .array(let items): hasher.combine(items)
         case .object(let members):
-            for (key, value) in members.sorted(by: { $0.0 < $1.0 }) {
+            for (key, value) in members.sorted(by: { JSONValue.keyPrecedes($0.0, $1.0) }) {
                 hasher.combine(key)
                 hasher.combine(value)
             }
@@ -47,7 +47,13 @@ public indirect enum JSONValue: Hashable, Sendable {
     /// Returns the member `key` of an object, or `nil`.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.last { $0.0 == key }?.1
+        return members.last { $0.0.utf8.elementsEqual(key.utf8) }?.1
+    }
+
+    /// Returns whether object key `lhs` sorts before `rhs`: by UTF-8 bytes, which is code point order. Keys are
+    /// compared as bytes throughout, so two keys that are only canonically equivalent stay two members.
+    static func keyPrecedes(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
     public var stringValue: String? {
@@ -95,7 +101,9 @@ extension JSONValue {
         case let array as [Any]:
             self = .array(array.map { JSONValue(foundation: $0) })
         case let dictionary as [String: Any]:
-            self = .object(dictionary.keys.sorted().map { ($0, JSONValue(foundation: dictionary[$0]!)) })
+            // NOTE: Foundation's dictionary merges keys that are only canonically equivalent; rule files do not
+            // rely on such keys.
+            self = .object(dictionary.keys.sorted(by: JSONValue.keyPrecedes).map { ($0, JSONValue(foundation: dictionary[$0]!)) })
         default:
             self = .string("\(object)")
         }
@@ -294,17 +302,18 @@ private struct JSONByteReader {
             break
         }
         // Producers often write keys in order already; then there is nothing to sort or merge.
-        if zip(members, members.dropFirst()).allSatisfy({ $0.0 < $1.0 }) {
+        if zip(members, members.dropFirst()).allSatisfy({ JSONValue.keyPrecedes($0.0, $1.0) }) {
             return .object(members)
         }
         // Sorted keys, the last of a repeated key winning: a stable sort keeps document order among equal keys.
         let sorted = members.enumerated().sorted { lhs, rhs in
-            lhs.element.0 != rhs.element.0 ? lhs.element.0 < rhs.element.0 : lhs.offset < rhs.offset
+            lhs.element.0.utf8.elementsEqual(rhs.element.0.utf8)
+                ? lhs.offset < rhs.offset : JSONValue.keyPrecedes(lhs.element.0, rhs.element.0)
         }
         var unique: [(String, JSONValue)] = []
         unique.reserveCapacity(sorted.count)
         for (_, member) in sorted {
-            if let last = unique.last, last.0 == member.0 {
+            if let last = unique.last, last.0.utf8.elementsEqual(member.0.utf8) {
                 unique[unique.count - 1] = member
             } else {
                 unique.append(member)

@@ -124,6 +124,42 @@ struct AlertBuilderTests {
         #expect(reason.unicodeScalars.count > 100)
     }
 
+    static func eventWith(_ time: String, _ category: String, _ extra: String) -> String {
+        #"{"@timestamp":"\#(time)","event":{"category":"\#(category)","type":"start"},"#
+            + #""process":{"name":"expand.exe","entity_id":"{42f11c3b-ce01-5c8f-0000-00102c412a18}"},"#
+            + #""destination":{"ip":"8.8.8.8"},\#(extra)}"#
+    }
+
+    @Test("text compares as bytes", arguments: [false, true])
+    func textComparesAsBytes(treePath: Bool) throws {
+        // A precomposed and a decomposed "é": canonically equivalent text, different code points.
+        let start = Self.eventWith(at(0), "process", #""word":"caf\#u{E9}","same":"caf\#u{E9}""#)
+        let network = Self.eventWith(at(10), "network", #""word":"cafe\#u{301}","same":"caf\#u{E9}""#)
+        let (harness, match) = try Self.signedBinaryMatch(start: start, network: network)
+        let rule = harness.rules[0]
+        let parts = treePath ? AlertBuilder.treeParts(match, rule: rule) : try #require(AlertBuilder.indexedParts(match, rule: rule))
+        let document = AlertBuilder.build(match, rule: rule, detectionTime: Self.detectionTime,
+                                          maxBytes: AlertBuilder.defaultMaxBytes, parts: parts).document
+        #expect(document["word"] == nil)
+        #expect(document["same"] == .string("caf\u{E9}"))
+    }
+
+    @Test("keys and numbers compare exactly")
+    func keysAndNumbersCompareExactly() throws {
+        // Two keys that differ only in normalization, and a large integer against the nearest double.
+        let members = #""both":{"caf\#u{E9}":1,"cafe\#u{301}":2}"#
+        let start = Self.eventWith(at(0), "process", members + #","n":9007199254740993"#)
+        let network = Self.eventWith(at(10), "network", members + #","n":9007199254740992.0"#)
+        let (harness, match) = try Self.signedBinaryMatch(start: start, network: network)
+        let document = AlertBuilder.build(match, rule: harness.rules[0], detectionTime: Self.detectionTime).document
+        #expect(document["n"] == nil)
+        guard case .object(let both)? = document["both"] else {
+            Issue.record("the shared object is missing")
+            return
+        }
+        #expect(both.count == 2)
+    }
+
     @Test("fields common to all events are copied")
     func sharedFields() throws {
         let (harness, match) = try Self.signedBinaryMatch()

@@ -19,6 +19,17 @@ struct SequenceMatcherTests {
         #expect(matches.first?.ruleIndex == 0)
     }
 
+    @Test("join keys compare as bytes")
+    func joinKeysCompareAsBytes() throws {
+        // A precomposed and a decomposed "é": canonically equivalent text, different code points.
+        let precomposed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let harness = try MatcherHarness.signedBinaryRule()
+        #expect(try harness.matches(processStart(at(0), entityID: precomposed)).isEmpty)
+        #expect(try harness.matches(networkConnection(at(10), entityID: decomposed)).isEmpty)
+        #expect(try harness.matches(networkConnection(at(20), entityID: precomposed)).count == 1)
+    }
+
     @Test("private destination does not alert")
     func privateDestination() throws {
         let harness = try MatcherHarness.signedBinaryRule()
