@@ -41,9 +41,21 @@ public struct Alert: Sendable {
 public enum AlertBuilder {
     /// Returns the alert id: a hash of the rule id and the log coordinates of the matched events, so the same
     /// sequence read again after a restart gets the same id.
-    public static func alertID(ruleID: String, events: [StoredEvent]) -> String {
+    ///
+    /// An event whose join key field holds several values completes one sequence per value, over the same events.
+    /// For those, pass the join key text as `key`, so that each alert gets its own id.
+    public static func alertID(ruleID: String, events: [StoredEvent], key: String? = nil) -> String {
         let coordinates = events.map { $0.coordinates.description }.joined(separator: ",")
-        return SHA256.uuid("\(ruleID)|\(coordinates)")
+        guard let key else { return SHA256.uuid("\(ruleID)|\(coordinates)") }
+        return SHA256.uuid("\(ruleID)|\(coordinates)|\(key)")
+    }
+
+    /// Returns whether some matched event offers more than one join key, because a key field of its stage holds
+    /// several distinct values.
+    static func hasSeveralKeys(_ match: SequenceMatch, rule compiled: CompiledRule) -> Bool {
+        zip(match.events, compiled.stages).contains { event, stage in
+            JoinKey.values(of: event.decoded, fields: stage.keys).count > 1
+        }
     }
 
     /// Maximum length of the reason text in Unicode scalars, because the reason quotes event fields that input may
@@ -76,7 +88,9 @@ public enum AlertBuilder {
     static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64, maxBytes: Int,
                       parts: EventParts) -> Alert {
         let rule = compiled.rule
-        let id = alertID(ruleID: rule.ruleID, events: match.events)
+        let keyText = match.key.map(keyText).joined(separator: "|")
+        let id = alertID(ruleID: rule.ruleID, events: match.events,
+                         key: hasSeveralKeys(match, rule: compiled) ? keyText : nil)
         let ancestors = match.events.map { event -> JSONValue in
             .object([
                 ("id", .string(event.coordinates.description)),
@@ -125,7 +139,7 @@ public enum AlertBuilder {
         }
         output.append(contentsOf: "]}".utf8)
 
-        var key = match.key.map(keyText).joined(separator: "|")
+        var key = keyText
         if key.utf8.count > Self.maxKeyLength {
             // A long key is cut to a prefix plus its hash, so it stays deterministic and distinct.
             key = String(decoding: Array(key.utf8.prefix(Self.maxKeyLength - 65)), as: UTF8.self) + "#"

@@ -160,6 +160,23 @@ struct AlertBuilderTests {
         #expect(both.count == 2)
     }
 
+    @Test("each value of a multi-valued key gets its own alert id")
+    func multiValuedKeyIDs() throws {
+        let harness = try MatcherHarness(query: "sequence by process.entity_id [any where true] [any where true]")
+        let ids = #"["a","b","a"]"#
+        try harness.feed(#"{"@timestamp":"\#(at(0))","process":{"entity_id":\#(ids)}}"#)
+        let matches = try harness.matches(#"{"@timestamp":"\#(at(10))","process":{"entity_id":\#(ids)}}"#)
+        // The repeated "a" joins the same sequence, so two sequences complete, not three.
+        #expect(matches.count == 2)
+        let alerts = matches.map { AlertBuilder.build($0, rule: harness.rules[0], detectionTime: Self.detectionTime) }
+        #expect(Set(alerts.map(\.key)) == ["a", "b"])
+        #expect(Set(alerts.map(\.id)).count == 2)
+        // A single-valued key keeps the id computed from the rule and the coordinates alone.
+        let (single, match) = try Self.signedBinaryMatch()
+        let alert = AlertBuilder.build(match, rule: single.rules[0], detectionTime: Self.detectionTime)
+        #expect(alert.id == AlertBuilder.alertID(ruleID: single.rules[0].rule.ruleID, events: match.events))
+    }
+
     @Test("fields common to all events are copied")
     func sharedFields() throws {
         let (harness, match) = try Self.signedBinaryMatch()
