@@ -42,7 +42,7 @@ public enum AlertBuilder {
     /// Returns the alert id: a hash of the rule id and the log coordinates of the matched events, so the same
     /// sequence read again after a restart gets the same id.
     ///
-    /// An event whose join key field holds several values completes one sequence per value, over the same events.
+    /// An event whose join key field has several values completes one sequence per value, over the same events.
     /// For those, pass the join key text as `key`, so that each alert gets its own id.
     public static func alertID(ruleID: String, events: [StoredEvent], key: String? = nil) -> String {
         let coordinates = events.map { $0.coordinates.description }.joined(separator: ",")
@@ -50,7 +50,7 @@ public enum AlertBuilder {
         return SHA256.uuid("\(ruleID)|\(coordinates)|\(key)")
     }
 
-    /// Returns whether some matched event offers more than one join key, because a key field of its stage holds
+    /// Returns whether some matched event offers more than one join key, because a key field of its stage has
     /// several distinct values.
     static func hasSeveralKeys(_ match: SequenceMatch, rule compiled: CompiledRule) -> Bool {
         zip(match.events, compiled.stages).contains { event, stage in
@@ -88,9 +88,9 @@ public enum AlertBuilder {
     static func build(_ match: SequenceMatch, rule compiled: CompiledRule, detectionTime: Int64, maxBytes: Int,
                       parts: EventParts) -> Alert {
         let rule = compiled.rule
-        let keyText = match.key.map(keyText).joined(separator: "|")
+        let joinedKey = match.key.map(keyText).joined(separator: "|")
         let id = alertID(ruleID: rule.ruleID, events: match.events,
-                         key: hasSeveralKeys(match, rule: compiled) ? keyText : nil)
+                         key: hasSeveralKeys(match, rule: compiled) ? joinedKey : nil)
         let ancestors = match.events.map { event -> JSONValue in
             .object([
                 ("id", .string(event.coordinates.description)),
@@ -105,12 +105,7 @@ public enum AlertBuilder {
         var output: [UInt8] = []
         output.reserveCapacity(compiled.alertRuleMembers.count + parts.members.count
             + parts.bodies.reduce(0) { $0 + $1.count + 128 } + 2_048)
-        func member(_ name: String, _ value: JSONValue) {
-            output.append(UInt8(ascii: ","))
-            JSONValue.writeString(name, to: &output)
-            output.append(UInt8(ascii: ":"))
-            value.write(to: &output)
-        }
+        func member(_ name: String, _ value: JSONValue) { writeMember(name, value, to: &output) }
         output.append(contentsOf: #"{"@timestamp":"#.utf8)
         JSONValue.writeString(Timestamp.format(detectionTime), to: &output)
         member("event.kind", .string("signal"))
@@ -139,7 +134,7 @@ public enum AlertBuilder {
         }
         output.append(contentsOf: "]}".utf8)
 
-        var key = keyText
+        var key = joinedKey
         if key.utf8.count > Self.maxKeyLength {
             // A long key is cut to a prefix plus its hash, so it stays deterministic and distinct.
             key = String(decoding: Array(key.utf8.prefix(Self.maxKeyLength - 65)), as: UTF8.self) + "#"
@@ -187,18 +182,13 @@ public enum AlertBuilder {
             extra.append(contentsOf: sharedMembers)
         }
         // The join key fields always appear, even where the events spell them differently (nested or dotted keys),
-        // and only once: a shared member may already hold the field, nested or under its dotted name.
+        // and only once: a shared member may already contain the field, nested or under its dotted name.
         for (field, value) in zip(compiled.stages[0].keys, match.key)
         where lookup(shared, path: field.name) == nil && shared[field.name] == nil {
             extra.append((field.name, JSONValue(eql: value)))
         }
         var members: [UInt8] = []
-        for (name, value) in extra {
-            members.append(UInt8(ascii: ","))
-            JSONValue.writeString(name, to: &members)
-            members.append(UInt8(ascii: ":"))
-            value.write(to: &members)
-        }
+        for (name, value) in extra { writeMember(name, value, to: &members) }
         let bodies = sources.map { source -> [UInt8] in
             var body: [UInt8] = []
             source.write(to: &body)
@@ -222,12 +212,8 @@ public enum AlertBuilder {
 
         var members: [UInt8] = []
         _ = writeShared(documents, documents.map(\.root), topLevel: true, to: &members)
-        for (field, value) in zip(keyFields, match.key)
-        where !sharedContains(documents, path: field.name) && !sharesMember(documents, named: field.name) {
-            members.append(UInt8(ascii: ","))
-            JSONValue.writeString(field.name, to: &members)
-            members.append(UInt8(ascii: ":"))
-            JSONValue(eql: value).write(to: &members)
+        for (field, value) in zip(keyFields, match.key) where !sharedContains(documents, field: field.name) {
+            writeMember(field.name, JSONValue(eql: value), to: &members)
         }
         let bodies = documents.map { document -> [UInt8] in
             var body: [UInt8] = []
@@ -263,25 +249,14 @@ public enum AlertBuilder {
                                     to output: inout [UInt8]) -> Int {
         let first = documents[0]
         var written = 0
-        var values = nodes
         for member in first.children(of: nodes[0]) {
             let key = first.key(member)
             if topLevel, isAlertOwned(String(decoding: key, as: UTF8.self)) { continue }
-            values[0] = member.value
-            var present = true
-            for index in documents.indices.dropFirst() {
-                guard let value = documents[index].member(of: nodes[index], named: key) else {
-                    present = false
-                    break
-                }
-                values[index] = value
-            }
-            guard present else { continue }
+            guard let values = memberValues(documents, nodes, first: member.value, named: key) else { continue }
             let mark = output.count
             if topLevel || written > 0 { output.append(UInt8(ascii: ",")) }
             first.writeKey(member, to: &output)
-            var objects = 0
-            for index in documents.indices where documents[index].kind(values[index]) == .object { objects += 1 }
+            let objects = objectCount(documents, values)
             if documents.count == 1 {
                 // One document is its own intersection, empty objects included.
                 first.write(member.value, to: &output)
@@ -305,55 +280,73 @@ public enum AlertBuilder {
         return written
     }
 
-    /// Returns whether the shared members that ``writeShared`` writes hold `path`, split at dots.
-    private static func sharedContains(_ documents: [CanonicalJSON], path: String) -> Bool {
-        let parts = path.split(separator: ".")
+    /// Returns whether the shared members that ``writeShared`` writes contain the join key field `name`: nested,
+    /// following its parts split at dots, or as a top-level member named with the dots.
+    private static func sharedContains(_ documents: [CanonicalJSON], field name: String) -> Bool {
+        let parts = name.split(separator: ".")
         guard let head = parts.first else { return true }
-        if isAlertOwned(String(head)) { return false }
-        var nodes = documents.map(\.root)
-        for part in parts {
-            for index in documents.indices {
-                guard let value = documents[index].member(of: nodes[index], named: part.utf8) else { return false }
-                nodes[index] = value
-            }
+        if !isAlertOwned(String(head)), let nodes = values(documents, at: parts.map(\.utf8)),
+            documents.count == 1 || sharesValue(documents, nodes)
+        {
+            return true
         }
+        guard !isAlertOwned(name), let nodes = values(documents, at: [name.utf8]) else { return false }
         return documents.count == 1 || sharesValue(documents, nodes)
     }
 
-    /// Returns whether the shared members that ``writeShared`` writes include the top-level member `name`.
-    private static func sharesMember(_ documents: [CanonicalJSON], named name: String) -> Bool {
-        if isAlertOwned(name) { return false }
-        var nodes: [Int32] = []
-        for document in documents {
-            guard let value = document.member(of: document.root, named: name.utf8) else { return false }
-            nodes.append(value)
+    /// Returns each document's value at the member names `path`, followed from its root, or `nil` when a document
+    /// lacks one.
+    private static func values<Name: Collection<UInt8>>(_ documents: [CanonicalJSON], at path: [Name]) -> [Int32]? {
+        var nodes = documents.map(\.root)
+        for name in path {
+            guard let first = documents[0].member(of: nodes[0], named: name),
+                let next = memberValues(documents, nodes, first: first, named: name)
+            else { return nil }
+            nodes = next
         }
-        return documents.count == 1 || sharesValue(documents, nodes)
+        return nodes
+    }
+
+    /// Returns the value of member `name` of each document's object in `nodes`, given the first document's as
+    /// `first`, or `nil` when another document lacks the member.
+    private static func memberValues<Name: Collection<UInt8>>(_ documents: [CanonicalJSON], _ nodes: [Int32],
+                                                              first: Int32, named name: Name) -> [Int32]? {
+        var values = nodes
+        values[0] = first
+        for index in documents.indices.dropFirst() {
+            guard let value = documents[index].member(of: nodes[index], named: name) else { return nil }
+            values[index] = value
+        }
+        return values
+    }
+
+    /// Returns how many of the values `nodes` (one per document) are objects.
+    private static func objectCount(_ documents: [CanonicalJSON], _ nodes: [Int32]) -> Int {
+        documents.indices.reduce(0) { $0 + (documents[$1].kind(nodes[$1]) == .object ? 1 : 0) }
     }
 
     /// Returns whether values `nodes` have a non-empty intersection.
     private static func sharesValue(_ documents: [CanonicalJSON], _ nodes: [Int32]) -> Bool {
         let first = documents[0]
-        var objects = 0
-        for index in documents.indices where documents[index].kind(nodes[index]) == .object { objects += 1 }
+        let objects = objectCount(documents, nodes)
         if objects == 0 {
             return documents.indices.dropFirst().allSatisfy { first.equals(nodes[0], documents[$0], nodes[$0]) }
         }
         guard objects == documents.count else { return false }
-        var values = nodes
-        for member in first.children(of: nodes[0]) {
-            values[0] = member.value
-            var present = true
-            for index in documents.indices.dropFirst() {
-                guard let value = documents[index].member(of: nodes[index], named: first.key(member)) else {
-                    present = false
-                    break
-                }
-                values[index] = value
+        return first.children(of: nodes[0]).contains { member in
+            guard let values = memberValues(documents, nodes, first: member.value, named: first.key(member)) else {
+                return false
             }
-            if present, sharesValue(documents, values) { return true }
+            return sharesValue(documents, values)
         }
-        return false
+    }
+
+    /// Appends `,"name":value`.
+    static func writeMember(_ name: String, _ value: JSONValue, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: ","))
+        JSONValue.writeString(name, to: &output)
+        output.append(UInt8(ascii: ":"))
+        value.write(to: &output)
     }
 
     /// Returns whether an event's top-level member `name` is a field that the alert sets itself. Copying such a
