@@ -8,8 +8,7 @@
 /// write the same bytes.
 final class CanonicalJSON {
     enum Kind: UInt8 {
-        /// `text` is a string with non-ASCII characters.
-        case object, array, string, text, scalar
+        case object, array, string, scalar
     }
 
     /// A value: a leaf's byte range, or a container's children in ``members``.
@@ -110,7 +109,7 @@ final class CanonicalJSON {
 
     /// Returns the text of a string leaf.
     func string(_ node: Int32?) -> String? {
-        guard let node, nodes[Int(node)].kind == .string || nodes[Int(node)].kind == .text else { return nil }
+        guard let node, nodes[Int(node)].kind == .string else { return nil }
         // A string node's range includes its quotes, so it reads as a JSON document of its own.
         return (try? JSONValue.parse(bytes: UnsafeRawBufferPointer(leaf(node))))?.stringValue
     }
@@ -119,7 +118,7 @@ final class CanonicalJSON {
     func write(_ node: Int32, to output: inout [UInt8]) {
         let value = nodes[Int(node)]
         switch value.kind {
-        case .string, .text, .scalar:
+        case .string, .scalar:
             output.append(contentsOf: leaf(node))
         case .array:
             output.append(UInt8(ascii: "["))
@@ -153,7 +152,7 @@ final class CanonicalJSON {
         let right = document.nodes[Int(other)]
         guard left.kind == right.kind else { return false }
         switch left.kind {
-        case .string, .text, .scalar:
+        case .string, .scalar:
             return leaf(node).elementsEqual(document.leaf(other))
         case .array, .object:
             let mine = children(of: node)
@@ -207,8 +206,8 @@ extension CanonicalJSON {
             case UInt8(ascii: "{"): return container(object: true, depth: depth)
             case UInt8(ascii: "["): return container(object: false, depth: depth)
             case UInt8(ascii: "\""):
-                guard let ascii = string(allowingEscapes: true) else { return nil }
-                return add(ascii ? .string : .text, start, index)
+                guard string(allowingEscapes: true) else { return nil }
+                return add(.string, start, index)
             case UInt8(ascii: "t"): return literal("true", start)
             case UInt8(ascii: "f"): return literal("false", start)
             case UInt8(ascii: "n"): return literal("null", start)
@@ -247,8 +246,8 @@ extension CanonicalJSON {
         }
 
         /// Reads a string of valid UTF-8 whose escapes are the ones the alert writer produces, and returns whether
-        /// it is all ASCII, or `nil`. Keys must be ASCII without escapes, so their byte order is their text order.
-        mutating func string(allowingEscapes: Bool) -> Bool? {
+        /// it was read. Keys must be ASCII without escapes, so their byte order is their text order.
+        mutating func string(allowingEscapes: Bool) -> Bool {
             let start = index
             var ascii = true
             index += 1
@@ -256,21 +255,19 @@ extension CanonicalJSON {
                 let byte = text[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    if !ascii, String(validating: UnsafeBufferPointer(rebasing: text[start + 1..<index - 1]),
-                                      as: UTF8.self) == nil {
-                        return nil
-                    }
-                    return ascii
+                    // Only text with non-ASCII bytes can be invalid UTF-8.
+                    return ascii || String(validating: UnsafeBufferPointer(rebasing: text[start + 1..<index - 1]),
+                                           as: UTF8.self) != nil
                 }
-                if byte < 0x20 { return nil }
+                if byte < 0x20 { return false }
                 if byte >= 0x80 {
-                    guard allowingEscapes else { return nil }
+                    guard allowingEscapes else { return false }
                     ascii = false
                     index += 1
                     continue
                 }
                 if byte == UInt8(ascii: "\\") {
-                    guard allowingEscapes, index + 1 < text.count else { return nil }
+                    guard allowingEscapes, index + 1 < text.count else { return false }
                     switch text[index + 1] {
                     case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         index += 2
@@ -278,27 +275,27 @@ extension CanonicalJSON {
                         // Only a control character other than tab, newline and return, in lowercase hex.
                         guard index + 6 <= text.count, text[index + 2] == UInt8(ascii: "0"),
                             text[index + 3] == UInt8(ascii: "0")
-                        else { return nil }
+                        else { return false }
                         let high = text[index + 4]
                         let low = text[index + 5]
-                        guard high == UInt8(ascii: "0") || high == UInt8(ascii: "1") else { return nil }
+                        guard high == UInt8(ascii: "0") || high == UInt8(ascii: "1") else { return false }
                         let lowValue: UInt8
                         switch low {
                         case UInt8(ascii: "0")...UInt8(ascii: "9"): lowValue = low - UInt8(ascii: "0")
                         case UInt8(ascii: "a")...UInt8(ascii: "f"): lowValue = low - UInt8(ascii: "a") + 10
-                        default: return nil
+                        default: return false
                         }
                         let code = (high - UInt8(ascii: "0")) << 4 | lowValue
-                        if code == 0x09 || code == 0x0A || code == 0x0D { return nil }
+                        if code == 0x09 || code == 0x0A || code == 0x0D { return false }
                         index += 6
                     default:
-                        return nil
+                        return false
                     }
                     continue
                 }
                 index += 1
             }
-            return nil
+            return false
         }
 
         mutating func container(object: Bool, depth: Int) -> Int32? {
@@ -316,7 +313,7 @@ extension CanonicalJSON {
                     if object {
                         keyStart = Int32(index + 1)
                         guard index < text.count, text[index] == UInt8(ascii: "\""),
-                            string(allowingEscapes: false) != nil
+                            string(allowingEscapes: false)
                         else { return nil }
                         keyEnd = Int32(index - 1)
                         skipWhitespace()
