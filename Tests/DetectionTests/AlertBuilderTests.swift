@@ -160,7 +160,7 @@ struct AlertBuilderTests {
         #expect(both.count == 2)
     }
 
-    @Test("each value of a multi-valued key gets its own alert id")
+    @Test("multi-valued key alert ids")
     func multiValuedKeyIDs() throws {
         let harness = try MatcherHarness(query: "sequence by process.entity_id [any where true] [any where true]")
         let ids = #"["a","b","a"]"#

@@ -143,31 +143,16 @@ struct RelevanceScreenTests {
 /// Random rules and events: the screen and the filters must agree on every pair.
 @Suite("Relevance screen, random cases")
 struct RelevanceScreenRandomTests {
-    /// A small deterministic generator (SplitMix64), so a failure repeats.
-    struct Generator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var value = state
-            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-            return value ^ (value >> 31)
-        }
-
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
-
     static let fields = ["process.name", "event.type", "host.name"]
     static let words = ["cmd.exe", "CMD.EXE", "Cmd.exe", "expand.exe", "start", "Start", "é.exe", "É.EXE", "k.exe",
                         "\u{212A}.exe", "a*b", "x?y", "", "ws-1", "WS-1"]
 
-    static func literal(_ generator: inout Generator) -> String {
+    static func literal(_ generator: inout SeededGenerator) -> String {
         let word = generator.pick(words)
         return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
-    static func condition(_ generator: inout Generator, depth: Int) -> String {
+    static func condition(_ generator: inout SeededGenerator, depth: Int) -> String {
         let field = generator.pick(fields)
         switch generator.next() % (depth > 2 ? 6 : 9) {
         case 0: return "\(field) == \(literal(&generator))"
@@ -182,7 +167,7 @@ struct RelevanceScreenRandomTests {
         }
     }
 
-    static func jsonValue(_ generator: inout Generator) -> String? {
+    static func jsonValue(_ generator: inout SeededGenerator) -> String? {
         switch generator.next() % 6 {
         case 0: return nil
         case 1: return "[" + literal(&generator) + "," + literal(&generator) + "]"
@@ -191,7 +176,7 @@ struct RelevanceScreenRandomTests {
         }
     }
 
-    static func event(_ generator: inout Generator) -> String {
+    static func event(_ generator: inout SeededGenerator) -> String {
         var members = [#""@timestamp":"2024-01-01T00:00:00Z""#]
         members.append(#""event":{"category":"# + generator.pick([#"["process"]"#, #""process""#, #"["network"]"#, #"["file","process"]"#]) +
             (jsonValue(&generator).map { #","type":"# + $0 } ?? "") + "}")
@@ -202,7 +187,7 @@ struct RelevanceScreenRandomTests {
 
     @Test("screen and filters agree on random rules and events")
     func randomAgreement() throws {
-        var generator = Generator(state: 42)
+        var generator = SeededGenerator(seed: 42)
         var compared = 0
         var setAside = 0
         for ruleIndex in 0..<60 {

@@ -151,3 +151,24 @@ extension SequenceMatch {
     /// The offsets of the matched events, in stage order.
     var offsets: [Int64] { events.map(\.coordinates.offset) }
 }
+
+/// A small deterministic generator (SplitMix64), so random test cases are the same on every run and a failure
+/// repeats.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+
+    /// Returns one of `items`, chosen by the next number.
+    mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+}
