@@ -101,8 +101,8 @@ extension JSONValue {
         case let array as [Any]:
             self = .array(array.map { JSONValue(foundation: $0) })
         case let dictionary as [String: Any]:
-            // NOTE: Foundation's dictionary merges keys that are only canonically equivalent; rule files do not
-            // rely on such keys.
+            // NOTE: Foundation's dictionary merges keys that are only canonically equivalent, which rule files do
+            // not use.
             self = .object(dictionary.keys.sorted(by: JSONValue.keyPrecedes).map { ($0, JSONValue(foundation: dictionary[$0]!)) })
         default:
             self = .string("\(object)")

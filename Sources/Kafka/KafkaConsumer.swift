@@ -23,8 +23,8 @@ public final class KafkaConsumer {
             ("auto.offset.reset", "earliest"),
             ("partition.assignment.strategy", "range"),
             ("enable.partition.eof", "true"),
-            // A fetch that finds no new data waits at most this long before the broker answers. A Kafka broker
-            // answers as soon as data arrives, so there this only sets how often an idle consumer asks again.
+            // A fetch that finds no new data waits at most this long for the broker's response. A Kafka broker
+            // responds as soon as data arrives, so there this only sets how often an idle consumer fetches again.
             // librdkafka's mock cluster holds every empty fetch for the full wait, and there a longer wait shows
             // up as alert latency.
             ("fetch.wait.max.ms", "10"),

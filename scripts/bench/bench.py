@@ -25,14 +25,14 @@ BINARY = os.path.join(ROOT, ".build", "release", "eqlstream")
 RULE_QUERY = json.load(open(os.path.join(ROOT, "config", "rules", "network-connection-via-signed-binary.json")))["query"]
 START = "2024-01-01T00:00:00Z"
 LATENCY_SETTINGS = os.environ.get("BENCH_LATENCY_SETTINGS", "").split()
-# The feeder sends one Produce request per linger interval; see paced_produce.c.
+# The feeder sends one Produce request per linger interval (see paced_produce.c).
 INPUT_LINGER_MS = 5
 LATENCY_PARTITIONS = 64
 
 
 def sample_data_folder():
-    """The folder with the reference engine (tools/eql_reference.py): SAMPLE_DATA_DIR when set, else the folder
-    named shared beside the checkout, else the one beside the repository this checkout was cloned from."""
+    """Returns the folder with the reference engine (tools/eql_reference.py): SAMPLE_DATA_DIR when set, else the
+    folder named shared beside the checkout, else the one beside the repository this checkout was cloned from."""
     candidates = [os.environ.get("SAMPLE_DATA_DIR"), os.path.join(ROOT, "..", "shared")]
     origin = subprocess.run(["git", "-C", ROOT, "remote", "get-url", "origin"], capture_output=True, text=True)
     if origin.returncode == 0 and origin.stdout.strip():
@@ -147,7 +147,7 @@ def run_service(bootstrap, topic, group, extra=()):
 
 
 def cpu_seconds(pid):
-    """User plus system CPU time of a running process, from /proc."""
+    """Returns the user plus system CPU time of a running process, from /proc."""
     with open("/proc/%d/stat" % pid) as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

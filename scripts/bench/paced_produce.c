@@ -176,7 +176,7 @@ static void *read_responses(void *unused) {
                 uint16_t error = get16(body + at + 4);
                 if (error != 0) {
                     if (atomic_fetch_add(&failed, 1) < 5) {
-                        fprintf(stderr, "partition %u: error code %u\n", get32(body + at), error);
+                        fprintf(stderr, "produce failed for partition %u: error code %u\n", get32(body + at), error);
                     }
                 }
                 at += 4 + 2 + 8 + 8;
@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
     if (comma) *comma = '\0';
     char *colon = strrchr(host, ':');
     if (!colon) {
-        fprintf(stderr, "expected HOST:PORT, got %s\n", argv[1]);
+        fprintf(stderr, "invalid broker address %s: expected HOST:PORT\n", argv[1]);
         return 2;
     }
     *colon = '\0';
@@ -221,7 +221,7 @@ int main(int argc, char **argv) {
 
     FILE *file = fopen(argv[4], "rb");
     if (!file) {
-        fprintf(stderr, "cannot open %s: %s\n", argv[4], strerror(errno));
+        fprintf(stderr, "failed to open %s: %s\n", argv[4], strerror(errno));
         return 2;
     }
     fseek(file, 0, SEEK_END);
@@ -229,7 +229,7 @@ int main(int argc, char **argv) {
     fseek(file, 0, SEEK_SET);
     char *text = malloc((size_t)length + 1);
     if (!text || fread(text, 1, (size_t)length, file) != (size_t)length) {
-        fprintf(stderr, "cannot read %s\n", argv[4]);
+        fprintf(stderr, "failed to read %s\n", argv[4]);
         return 2;
     }
     fclose(file);
@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
     address.sin_family = AF_INET;
     address.sin_port = htons((uint16_t)atoi(colon + 1));
     if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
-        fprintf(stderr, "expected an IPv4 address, got %s\n", host);
+        fprintf(stderr, "invalid broker host %s: expected an IPv4 address\n", host);
         return 2;
     }
     connection = socket(AF_INET, SOCK_STREAM, 0);
